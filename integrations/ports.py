@@ -1,0 +1,151 @@
+"""The one interface promosync uses to talk to an e-commerce store.
+
+The domain and the jobs in ``sync/`` only ever see these types; they never ask
+which platform is behind a :class:`Store`. Each platform package
+(``integrations/shopify``, later ``integrations/woocommerce``) implements the
+protocol and maps its wire format to these plain values.
+
+Values are frozen dataclasses; money is :class:`decimal.Decimal`; times are
+timezone-aware UTC :class:`datetime.datetime`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What ``check()`` learns about a store: who it is and what we may do there."""
+
+    platform: str  # "shopify" | "woocommerce"
+    name: str  # the shop's display name
+    domain: str  # e.g. "brand.myshopify.com"
+    currency: str  # ISO 4217 of the shop
+    api_version: str
+    granted_scopes: frozenset[str]
+    missing_scopes: frozenset[str]  # scopes promosync needs and was not granted
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """How a merchant names a code source; exactly one field is set."""
+
+    discount_id: str | None = None  # Shopify: gid://shopify/DiscountCodeNode/N or DiscountNode/N
+    discount_code: str | None = None  # Shopify: any code of the discount
+    prefix: str | None = None  # WooCommerce: coupon code prefix
+
+
+@dataclass(frozen=True)
+class CodeSource:
+    """A resolved source of codes in the store (a Shopify code discount, a Woo prefix)."""
+
+    platform_id: str  # stable id in the store, e.g. "gid://shopify/DiscountCodeNode/123"
+    title: str
+    status: str  # "active" | "scheduled" | "expired" | "disabled"
+    code_count: int | None  # the store's own count of codes, if it reports one
+    count_exact: bool = True  # False when the store says the count is a lower bound
+
+    @property
+    def usable(self) -> bool:
+        """Codes of an expired or disabled source must never be handed out."""
+        return self.status in ("active", "scheduled")
+
+
+@dataclass(frozen=True)
+class StoreCode:
+    """One code as the store knows it."""
+
+    code: str
+    platform_id: str  # e.g. "gid://shopify/DiscountRedeemCode/456"
+    usage_count: int | None = None
+
+
+class CodeStream(Protocol):
+    """Codes of one source, streamed page by page, with the store's own total.
+
+    ``expected_total`` is the count the store claims (``codesCount``), read
+    before streaming; a sync compares it with what it received and fails on a
+    mismatch. ``resume_cursor`` (if the platform supports it) is the opaque
+    cursor after the last page yielded so far.
+    """
+
+    expected_total: int | None
+
+    def __iter__(self) -> Iterator[Sequence[StoreCode]]: ...
+
+
+@dataclass(frozen=True)
+class UsageObservation:
+    """How often a code had been used, as the store said at ``observed_at``.
+
+    Shopify's ``asyncUsageCount`` lags, so every observation is kept.
+    """
+
+    code: str
+    usage_count: int
+    observed_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderWithCodes:
+    """A store order that used one or more discount codes."""
+
+    platform_id: str
+    name: str
+    processed_at: datetime
+    currency: str
+    total: Decimal  # total paid, in the shop currency, after discounts
+    codes: tuple[str, ...]
+    financial_status: str = ""
+    cancelled: bool = False
+    test: bool = False
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CreationResult:
+    """Outcome of asking the store to create codes: per code, created or why not."""
+
+    created: tuple[StoreCode, ...]
+    failed: dict[str, str] = field(default_factory=dict)  # code -> store error code ("TAKEN", ...)
+
+
+class Store(Protocol):
+    """A merchant's store, as promosync needs it. Implemented per platform."""
+
+    def check(self) -> StoreInfo:
+        """Who the store is and which scopes we hold; raises on bad credentials."""
+        ...
+
+    def resolve_source(self, ref: SourceRef) -> CodeSource:
+        """Find the discount / coupon family a merchant named; raises if absent."""
+        ...
+
+    def source_status(self, source: CodeSource) -> CodeSource:
+        """Re-read a source's status and code count."""
+        ...
+
+    def iter_codes(self, source: CodeSource) -> CodeStream:
+        """Stream every code of the source; never silently partial."""
+        ...
+
+    def usage(self, source: CodeSource, codes: Iterable[str]) -> Iterator[UsageObservation]:
+        """Current usage count of each named code."""
+        ...
+
+    def iter_orders(self, since: datetime, codes: Iterable[str] = ()) -> Iterator[OrderWithCodes]:
+        """Orders updated since ``since`` that used a discount code (optionally one of ``codes``)."""
+        ...
+
+    def create_codes(self, source: CodeSource, codes: Sequence[str]) -> CreationResult:
+        """Create the given codes in the source; per-code failures are reported, not raised."""
+        ...
+
+    def disable_codes(self, source: CodeSource, codes: Sequence[str]) -> None:
+        """Make the given codes unusable in the store (Shopify: delete the redeem codes)."""
+        ...
