@@ -1,0 +1,57 @@
+"""The append-only event log: who did what, when.
+
+Details hold counts and ids, never an unassigned code (those are secret).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from store.db import Tx
+from store.models import Event
+
+
+def default_actor() -> str:
+    """The OS user and process, unless ``PROMOSYNC_ACTOR`` names someone else."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        user = "unknown"
+    return os.environ.get("PROMOSYNC_ACTOR") or f"{user}@pid{os.getpid()}"
+
+
+def record(
+    tx: Tx,
+    kind: str,
+    *,
+    campaign_id: int | None = None,
+    incentive_id: int | None = None,
+    creator_id: int | None = None,
+    actor: str | None = None,
+    **detail: Any,
+) -> None:
+    tx.add(
+        Event(
+            kind=kind,
+            actor=actor or default_actor(),
+            campaign_id=campaign_id,
+            incentive_id=incentive_id,
+            creator_id=creator_id,
+            detail=detail,
+        )
+    )
+
+
+def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:
+    stmt = (
+        select(Event)
+        .where(Event.campaign_id == campaign_id)
+        .order_by(Event.id.desc())
+        .limit(limit)
+    )
+    return tx.scalars(stmt).all()
