@@ -6,7 +6,7 @@ Functions take the transaction (:data:`store.db.Tx`) they run in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -197,3 +197,28 @@ def reject(tx: Tx, incentive: Incentive, creator: Creator, reason: str | None) -
     tx.add(rejection)
     tx.flush()
     return rejection
+
+
+def releases_of(tx: Tx, incentive_id: int) -> list[tuple[Assignment, Code, Creator]]:
+    """Every code released for an incentive, oldest first, with its creator."""
+    stmt = (
+        select(Assignment, Code, Creator)
+        .join(Code, Code.id == Assignment.code_id)
+        .join(Creator, Creator.id == Assignment.creator_id)
+        .where(Assignment.incentive_id == incentive_id)
+        .order_by(Assignment.id)
+    )
+    return [(a, c, cr) for a, c, cr in tx.execute(stmt).all()]
+
+
+def incentive_refs(tx: Tx, incentive_ids: Iterable[int]) -> dict[int, str]:
+    """``{id: "campaign/incentive"}`` for naming incentives in messages."""
+    ids = list(incentive_ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(Incentive.id, Campaign.key, Incentive.key)
+        .join(Campaign, Campaign.id == Incentive.campaign_id)
+        .where(Incentive.id.in_(ids))
+    )
+    return {i: f"{c}/{k}" for i, c, k in tx.execute(stmt).all()}

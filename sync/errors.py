@@ -59,10 +59,3 @@ class OutOfCodes(DomainError):
             f"--file codes.txt`"
         )
 
-
-class InvalidStageMove(DomainError):
-    """A move the workflow does not allow."""
-
-    def __init__(self, handle: str, stage: str, reason: str) -> None:
-        self.handle, self.stage = handle, stage
-        super().__init__(f"Cannot move '{handle}' to '{stage}': {reason}")

@@ -1,0 +1,97 @@
+"""``promosync creators ...``"""
+
+from __future__ import annotations
+
+import click
+
+from sync import creators, moves
+from sync.cli.app import App, pass_app
+from sync.errors import UsageError
+
+
+@click.group("creators")
+def group() -> None:
+    """Creators in a campaign: add, move through stages, see what they see."""
+
+
+@group.command("add")
+@click.argument("campaign")
+@click.argument("handle")
+@click.option("--email", help="Where messages go.")
+@click.option("--first-name", help="For {{first_name}} in messages.")
+@pass_app
+def add(app: App, campaign: str, handle: str, email: str | None, first_name: str | None) -> None:
+    """Add a creator to a campaign (they start in candidates)."""
+    stage = creators.add(app.db, campaign, handle, email=email, first_name=first_name)
+    app.emit({"campaign": campaign, "creator": handle, "stage": stage},
+             f"Added '{handle}' to {campaign} at {stage}.")
+
+
+@group.command("move")
+@click.argument("campaign")
+@click.argument("handles", nargs=-1)
+@click.option("--to", "target", required=True, metavar="STAGE", help="Target stage.")
+@click.option("--from", "source", metavar="STAGE", help="Move everyone at this stage.")
+@click.option("--dry-run", is_flag=True, help="Only say how many would move and codes needed.")
+@pass_app
+def move(
+    app: App, campaign: str, handles: tuple[str, ...], target: str, source: str | None,
+    dry_run: bool,
+) -> None:
+    """Move creators to a stage, releasing codes on the way (refused if a pool is empty)."""
+    if bool(handles) == bool(source):
+        raise UsageError("Name the creators to move, or use --from STAGE for everyone at a stage")
+    if len(handles) == 1 and not dry_run:
+        outcome = moves.move(app.db, campaign, handles[0], target)
+        app.emit(outcome, lambda: _describe(outcome))
+        return
+    report = (
+        moves.move_stage(app.db, campaign, source, target, dry_run=dry_run)
+        if source
+        else moves.move_many(app.db, campaign, list(handles), target, dry_run=dry_run)
+    )
+    app.emit(
+        {"summary": report.summary, "outcomes": report.outcomes, "needed": report.needed,
+         "available": report.available, "dry_run": report.dry_run},
+        lambda: "\n".join([*(_describe(o, dry_run) for o in report.outcomes), report.summary]),
+    )
+    if report.count(moves.REFUSED) and not dry_run:
+        raise click.exceptions.Exit(1)
+
+
+def _describe(outcome: moves.MoveOutcome, dry_run: bool = False) -> str:
+    if outcome.result == moves.REFUSED:
+        return f"{outcome.handle}: refused — {outcome.error}"
+    if outcome.result == moves.UNCHANGED:
+        return f"{outcome.handle}: already at {outcome.target}"
+    verb = "would move" if dry_run else "moved"
+    line = f"{outcome.handle}: {verb} {outcome.source} → {outcome.target}"
+    if outcome.released:
+        line += "; released " + ", ".join(f"{r.incentive} code {r.code}" for r in outcome.released)
+    if outcome.revoke_requested:
+        line += "; code to be disabled: " + ", ".join(outcome.revoke_requested)
+    return line
+
+
+@group.command("show")
+@click.argument("campaign")
+@click.argument("handle")
+@pass_app
+def show(app: App, campaign: str, handle: str) -> None:
+    """What the creator sees: incentives, and their codes once released."""
+    view = creators.view(app.db, campaign, handle)
+
+    def text() -> str:
+        lines = [f"{view.handle} in {view.campaign_name}: stage {view.stage} ({view.phase})"]
+        for i in view.incentives:
+            code = i.code if i.code else "(shown once they reach " + i.release_stage + ")"
+            if i.revoked:
+                code = "(revoked)"
+            lines.append(f"  {i.description} — {i.status}; code: {code}")
+        return "\n".join(lines)
+
+    app.emit(view, text)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(group)

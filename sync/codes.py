@@ -1,0 +1,143 @@
+"""Uploading codes into a pool, and what may be said about a pool.
+
+An upload is atomic: every entry is checked (format, duplicates within the
+upload, duplicates of codes already known for the same store) and, unless the
+user asked for ``--skip-invalid``, one bad entry means nothing is stored.
+Unassigned codes are secret: results carry counts, never codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TextIO
+
+from store import catalog, events, pool
+from store.db import Database
+from store.pool import StagedConflict, Staging
+from sync import lookup
+from sync.codes_input import (
+    EmptyEntry,
+    Entry,
+    InvalidCodes,
+    Offending,
+    check_code,
+    iter_entries,
+    normalize_code,
+)
+from sync.errors import WrongCampaignState
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    incentive: str
+    stored: int
+    empty: int
+    skipped: list[Offending] = field(default_factory=list)
+    available: int = 0
+
+
+def upload(
+    db: Database, ref: str, stream: TextIO, *, fmt: str = "text", skip_invalid: bool = False
+) -> UploadResult:
+    """Add the codes read from ``stream`` to the pool of ``CAMPAIGN/INCENTIVE``."""
+    campaign_key, incentive_key = lookup.split_incentive_ref(ref)
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        if campaign.status == "archived":
+            raise WrongCampaignState(
+                campaign.key, "archived", "uploading codes", "archived campaigns are read-only"
+            )
+        incentive = lookup.incentive(tx, campaign, incentive_key)
+        staging = Staging(tx)
+        invalid: list[Offending] = []
+        counter = _EmptyCounter()
+        staging.add(_valid_rows(iter_entries(stream, fmt=fmt), invalid, counter))
+        conflicts = staging.conflicts(incentive.store_name)
+        holders = catalog.incentive_refs(
+            tx, {c.existing_incentive_id for c in conflicts if c.existing_incentive_id}
+        )
+        offending = sorted(
+            invalid + [_describe(c, holders) for c in conflicts], key=lambda o: o.position
+        )
+        if offending and not skip_invalid:
+            staging.close()
+            raise InvalidCodes(offending, counter.count)
+        stored = staging.commit_into(incentive, (c.position for c in conflicts))
+        events.record(
+            tx,
+            "codes.uploaded",
+            campaign_id=campaign.id,
+            incentive_id=incentive.id,
+            stored=stored,
+            skipped=len(offending),
+            empty=counter.count,
+        )
+        available = pool.counts(tx, [incentive.id])[incentive.id].available
+    return UploadResult(ref, stored, counter.count, offending, available)
+
+
+class _EmptyCounter:
+    count = 0
+
+
+def _valid_rows(
+    entries: Iterable[Entry | EmptyEntry], invalid: list[Offending], empties: _EmptyCounter
+) -> Iterator[tuple[int, int, str, str]]:
+    """Staging rows for the well-formed entries; collects the others as it goes."""
+    for entry in entries:
+        if isinstance(entry, EmptyEntry):
+            empties.count += 1
+            continue
+        reason = check_code(entry.text)
+        if reason is not None:
+            invalid.append(Offending(entry.position, entry.line, entry.text, reason))
+            continue
+        yield entry.position, entry.line, entry.text, normalize_code(entry.text)
+
+
+def _describe(conflict: StagedConflict, holders: dict[int, str]) -> Offending:
+    if conflict.first_position is not None:
+        reason = f"duplicate of entry {conflict.first_position} (codes are case-insensitive)"
+    else:
+        holder = holders.get(conflict.existing_incentive_id or 0, "another incentive")
+        reason = f"already in the pool of {holder} (codes are unique per store, case-insensitive)"
+    return Offending(conflict.position, conflict.line, conflict.code, reason)
+
+
+@dataclass(frozen=True)
+class ReleasedCode:
+    handle: str
+    code: str
+    stage: str
+    assigned_at: datetime
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class PoolStatus:
+    incentive: str
+    description: str
+    counts: pool.PoolCounts
+    released: list[ReleasedCode]
+
+
+def status(db: Database, ref: str) -> PoolStatus:
+    """Counts of a pool and the codes already released, with their creators."""
+    campaign_key, incentive_key = lookup.split_incentive_ref(ref)
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        incentive = lookup.incentive(tx, campaign, incentive_key)
+        counts = pool.counts(tx, [incentive.id])[incentive.id]
+        released = [
+            ReleasedCode(
+                handle=creator.handle,
+                code=code.code,
+                stage=assignment.stage,
+                assigned_at=assignment.assigned_at,
+                revoked=assignment.revoked_at is not None,
+            )
+            for assignment, code, creator in catalog.releases_of(tx, incentive.id)
+        ]
+    return PoolStatus(ref, incentive.description, counts, released)

@@ -1,0 +1,218 @@
+"""Configuration: a TOML file, validated, with secrets referenced from the environment.
+
+Lookup order (a contract): ``--config FILE``, else ``$PROMOSYNC_CONFIG``, else
+``./promosync.toml``; no file at all means the defaults (a local SQLite file).
+``--db`` / ``$PROMOSYNC_DB`` override ``database_url``.
+
+A value written ``${NAME}`` is read from the environment when it is first
+needed, so commands that do not talk to a store work without its secrets.
+Secret values never appear in ``repr``, errors or logs.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from store.db import DEFAULT_DATABASE_URL
+from sync.errors import UsageError
+
+CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
+DEFAULT_CONFIG_FILE = "promosync.toml"
+ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+class ConfigError(UsageError):
+    """The configuration file or a value it references is wrong (exit status 2)."""
+
+
+class Secret:
+    """A secret given literally or as ``${ENV_VAR}``; resolved on use, never shown."""
+
+    def __init__(self, raw: str, *, key: str) -> None:
+        match = ENV_REFERENCE.match(raw.strip())
+        self.env_var = match.group(1) if match else None
+        self._literal = None if match else raw
+        self.key = key
+
+    def reveal(self) -> str:
+        if self.env_var is None:
+            assert self._literal is not None
+            return self._literal
+        value = os.environ.get(self.env_var)
+        if not value:
+            raise ConfigError(
+                f"{self.key} refers to ${{{self.env_var}}}, which is not set: export "
+                f"{self.env_var} in the environment promosync runs in"
+            )
+        return value
+
+    def __repr__(self) -> str:
+        source = f"${{{self.env_var}}}" if self.env_var else "<literal>"
+        return f"Secret({self.key}={source}, value hidden)"
+
+    __str__ = __repr__
+
+
+def _secret(value: Any, key: str) -> Secret | None:
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string, e.g. \"${SHOPIFY_ACCESS_TOKEN}\"")
+    return Secret(value, key=key)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+
+class ShopifyStoreConfig(_Section):
+    """``[stores.NAME]`` with ``platform = "shopify"``."""
+
+    platform: Literal["shopify"]
+    shop: str
+    access_token: Secret | None = None
+    client_id: str | None = None
+    client_secret: Secret | None = None
+    webhook_secret: Secret | None = None
+    admin_api_url: str | None = None
+    bulk_threshold: int = Field(default=10_000, ge=1)
+
+    @field_validator("access_token", "client_secret", "webhook_secret", mode="before")
+    @classmethod
+    def _secrets(cls, value: Any, info: Any) -> Secret | None:
+        return _secret(value, info.field_name)
+
+    @field_validator("shop")
+    @classmethod
+    def _shop(cls, value: str) -> str:
+        value = value.strip().lower().removeprefix("https://").rstrip("/")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(\.myshopify\.com)?", value):
+            raise ValueError("must be the shop's myshopify domain, e.g. brand.myshopify.com")
+        return value if value.endswith(".myshopify.com") else f"{value}.myshopify.com"
+
+    @field_validator("admin_api_url")
+    @classmethod
+    def _admin_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+
+class WooStoreConfig(_Section):
+    """``[stores.NAME]`` with ``platform = "woocommerce"``."""
+
+    platform: Literal["woocommerce"]
+    url: str
+    consumer_key: Secret | None = None
+    consumer_secret: Secret | None = None
+    webhook_secret: Secret | None = None
+
+    @field_validator("consumer_key", "consumer_secret", "webhook_secret", mode="before")
+    @classmethod
+    def _secrets(cls, value: Any, info: Any) -> Secret | None:
+        return _secret(value, info.field_name)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_url(value)
+
+
+StoreConfig = Annotated[ShopifyStoreConfig | WooStoreConfig, Field(discriminator="platform")]
+
+
+class Config(_Section):
+    database_url: str = DEFAULT_DATABASE_URL
+    stores: dict[str, StoreConfig] = Field(default_factory=dict)
+    source: str | None = None  # the file it was read from, for messages
+
+    def store(self, name: str | None) -> tuple[str, ShopifyStoreConfig | WooStoreConfig]:
+        """The named store, or the only one when no name is given."""
+        if name is None:
+            if len(self.stores) == 1:
+                return next(iter(self.stores.items()))
+            where = self.source or "the config file"
+            raise ConfigError(
+                f"{len(self.stores)} stores are configured in {where}: name one with --store"
+                if self.stores
+                else f"No store is configured: add a [stores.NAME] table to {where} "
+                f"(see config.example.toml)"
+            )
+        if name not in self.stores:
+            known = ", ".join(sorted(self.stores)) or "none"
+            raise ConfigError(f"No store '{name}' in the configuration (configured: {known})")
+        return name, self.stores[name]
+
+
+def check_url(value: str) -> str:
+    """https:// anywhere; plain http:// only to loopback addresses."""
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return value.rstrip("/")
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return value.rstrip("/")
+    raise ValueError(
+        f"'{value}' must be an https:// URL (plain http:// only for loopback addresses)"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def find_config_file(explicit: str | None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"Config file {explicit} does not exist: check the --config path")
+        return path
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        path = Path(from_env)
+        if not path.is_file():
+            raise ConfigError(f"${CONFIG_ENV} names {from_env}, which does not exist")
+        return path
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def load(config_path: str | None = None, db_url: str | None = None) -> Config:
+    """Read and validate the configuration; raise :class:`ConfigError` naming the fix."""
+    path = find_config_file(config_path)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path} is not valid TOML: {error}") from None
+        raw["source"] = str(path)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_explain(error, path)) from None
+    override = db_url or os.environ.get(DB_ENV)
+    if override:
+        config = config.model_copy(update={"database_url": override})
+    return config
+
+
+def _explain(error: ValidationError, path: Path | None) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"] if part not in ("shopify", "woocommerce"))
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "is not a known key (see config.example.toml)"
+        problems.append(f"{where}: {message}")
+    return f"Invalid configuration in {path or 'defaults'}: " + "; ".join(problems)

@@ -1,0 +1,137 @@
+"""Creators in campaigns, and what each creator sees of their incentives.
+
+A creator sees an incentive's description always, and its code only once
+they are in or past its release stage (or dropped with the code kept). The
+same rule blanks ``{{promo_code}}`` merge tags (:mod:`sync.messages`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from store import catalog, events
+from store.db import Database, Tx
+from store.models import Campaign
+from sync import lookup, workflow
+from sync.campaigns import as_stages
+from sync.errors import AlreadyExists, UsageError, WrongCampaignState
+
+HANDLE_PATTERN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+
+DRAFT, PENDING, FULFILLED, REJECTED = "draft", "pending", "fulfilled", "rejected"
+
+
+def check_handle(handle: str) -> str:
+    handle = handle.strip()
+    if not HANDLE_PATTERN.match(handle):
+        raise UsageError(
+            f"Creator handle '{handle}' is not valid: use letters, digits, '.', '_' or '-' "
+            f"(at most 100), e.g. jane_doe"
+        )
+    return handle.lstrip("@")
+
+
+def add(
+    db: Database,
+    campaign_key: str,
+    handle: str,
+    *,
+    email: str | None = None,
+    first_name: str | None = None,
+) -> str:
+    """Add a creator to a campaign at its first stage; returns the stage."""
+    handle = check_handle(handle)
+    if email is not None and not EMAIL_PATTERN.match(email):
+        raise UsageError(f"E-mail '{email}' is not valid: give an address like jane@example.com")
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        if campaign.status in ("completed", "archived"):
+            raise WrongCampaignState(
+                campaign.key, campaign.status, "adding creators", "add them to an active campaign"
+            )
+        creator = catalog.upsert_creator(tx, handle, email=email, first_name=first_name)
+        if catalog.find_member(tx, campaign.id, handle) is not None:
+            raise AlreadyExists(
+                "creator", handle, f"they are already in campaign '{campaign.key}'"
+            )
+        catalog.add_membership(tx, campaign, creator, workflow.ENTRY_STAGE)
+        events.record(tx, "creator.added", campaign_id=campaign.id, creator_id=creator.id)
+    return workflow.ENTRY_STAGE
+
+
+@dataclass(frozen=True)
+class IncentiveView:
+    key: str
+    description: str
+    status: str  # draft | pending | fulfilled | rejected
+    release_stage: str
+    code: str | None  # only once the creator is in or past the release stage
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class CreatorView:
+    campaign: str
+    campaign_name: str
+    handle: str
+    first_name: str | None
+    email: str | None
+    stage: str
+    phase: str
+    incentives: tuple[IncentiveView, ...]
+
+
+def view(db: Database, campaign_key: str, handle: str) -> CreatorView:
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        return view_in(tx, campaign, handle)
+
+
+def view_in(tx: Tx, campaign: Campaign, handle: str) -> CreatorView:
+    member = lookup.member(tx, campaign, handle)
+    stage = member.membership.stage
+    stages = as_stages(catalog.stages_of(tx, campaign.id))
+    released = {r.incentive.id: r for r in catalog.released_to(tx, campaign.id, member.creator.id)}
+    rejected = catalog.rejected_incentive_ids(tx, campaign.id, member.creator.id)
+    views = []
+    for incentive in catalog.incentives_of(tx, campaign.id):
+        release = released.get(incentive.id)
+        revoked = release is not None and release.assignment.revoked_at is not None
+        visible = release is not None and not revoked and (
+            stage == workflow.EXIT_STAGE or workflow.reached(stages, stage, incentive.timing)
+        )
+        views.append(
+            IncentiveView(
+                key=incentive.key,
+                description=incentive.description,
+                status=incentive_status(
+                    stage, incentive.id in rejected, release is not None and not revoked
+                ),
+                release_stage=incentive.timing,
+                code=release.code.code if visible and release else None,
+                revoked=revoked,
+            )
+        )
+    return CreatorView(
+        campaign=campaign.key,
+        campaign_name=campaign.name,
+        handle=member.creator.handle,
+        first_name=member.creator.first_name,
+        email=member.creator.email,
+        stage=stage,
+        phase=workflow.phase_of(stage),
+        incentives=tuple(views),
+    )
+
+
+def incentive_status(stage: str, rejected: bool, released: bool) -> str:
+    """The incentive's status for a creator at ``stage`` (SPEC §1)."""
+    if rejected:
+        return REJECTED
+    if released:
+        return FULFILLED
+    if workflow.phase_of(stage) in (workflow.CANDIDATES, workflow.DROPPED):
+        return DRAFT
+    return PENDING

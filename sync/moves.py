@@ -1,0 +1,257 @@
+"""Moving creators through the workflow, and releasing codes on the way.
+
+A move is one short transaction: lock the creator's membership, work out the
+stages entered (skipping ahead enters every stage in between), claim one code
+for every incentive due at those stages, then move. If any due incentive has
+no code left the whole transaction rolls back: the creator stays where they
+were and nothing is assigned (:class:`~sync.errors.OutOfCodes`).
+
+Bulk moves run one transaction per creator and report each outcome; a dry run
+only counts what would be needed against what is available.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from store import catalog, events, pool
+from store.catalog import Member
+from store.db import Database, Tx
+from store.models import Campaign, Incentive, utcnow
+from sync import lookup, workflow
+from sync.campaigns import as_stages
+from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
+
+MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
+
+
+@dataclass(frozen=True)
+class Release:
+    incentive: str
+    code: str  # released now, so no longer secret
+
+
+@dataclass(frozen=True)
+class MoveOutcome:
+    handle: str
+    source: str
+    target: str
+    result: str  # moved | unchanged | refused
+    released: tuple[Release, ...] = ()
+    error: str | None = None
+    revoke_requested: tuple[str, ...] = ()  # incentive keys whose code will be disabled
+
+
+def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutcome:
+    """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty."""
+    target = workflow.check_stage_name(target)
+    try:
+        with db.transaction() as tx:
+            return _move_in(tx, campaign_key, handle, target)
+    except OutOfCodes as refused:
+        _record_refusal(db, campaign_key, handle, target, refused)
+        raise
+
+
+def _move_in(tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
+    campaign = lookup.campaign(tx, campaign_key)
+    _require_active(campaign)
+    member = lookup.member(tx, campaign, handle, lock=True)
+    source = member.membership.stage
+    plan = workflow.plan_move(as_stages(catalog.stages_of(tx, campaign.id)), source, target)
+    if target == source:
+        return MoveOutcome(handle, source, target, UNCHANGED)
+    released = [
+        _claim(tx, campaign, incentive, member)
+        for incentive in _due(tx, campaign, member, plan.entered)
+    ]
+    revoking = _apply_drop_policy(tx, campaign, member) if target == workflow.EXIT_STAGE else ()
+    catalog.set_stage(tx, member.membership, target)
+    events.record(
+        tx,
+        "creator.moved",
+        campaign_id=campaign.id,
+        creator_id=member.creator.id,
+        source=source,
+        target=target,
+        released=[r.incentive for r in released],
+    )
+    return MoveOutcome(handle, source, target, MOVED, tuple(released), None, revoking)
+
+
+def _require_active(campaign: Campaign) -> None:
+    if campaign.status != "active":
+        raise WrongCampaignState(
+            campaign.key,
+            campaign.status,
+            "moving creators",
+            f"activate it with `promosync campaigns activate {campaign.key}`"
+            if campaign.status == "draft"
+            else "creators move only in active campaigns",
+        )
+
+
+def _due(tx: Tx, campaign: Campaign, member: Member, entered: Sequence[str]) -> list[Incentive]:
+    """Incentives released at a stage being entered that this creator has not had yet."""
+    if not entered:
+        return []
+    had = {r.incentive.id for r in catalog.released_to(tx, campaign.id, member.creator.id)}
+    had |= catalog.rejected_incentive_ids(tx, campaign.id, member.creator.id)
+    return [
+        incentive
+        for incentive in catalog.incentives_of(tx, campaign.id)
+        if incentive.timing in entered and incentive.id not in had
+    ]
+
+
+def _claim(tx: Tx, campaign: Campaign, incentive: Incentive, member: Member) -> Release:
+    code = pool.claim_code(tx, incentive, member.creator.id, incentive.timing)
+    if code is None:
+        raise OutOfCodes(campaign.key, incentive.key, incentive.description, member.creator.handle)
+    events.record(
+        tx,
+        "code.assigned",
+        campaign_id=campaign.id,
+        incentive_id=incentive.id,
+        creator_id=member.creator.id,
+        code_id=code.id,
+    )
+    return Release(incentive.key, code.code)
+
+
+def _apply_drop_policy(tx: Tx, campaign: Campaign, member: Member) -> tuple[str, ...]:
+    """``on_drop = disable``: mark released codes for revocation.
+
+    Codes of store-linked incentives are disabled in the store by the next
+    sync, which then marks them revoked; codes with no store are revoked now.
+    """
+    revoking = []
+    for release in catalog.released_to(tx, campaign.id, member.creator.id):
+        assignment = release.assignment
+        if release.incentive.on_drop != "disable" or assignment.revoke_requested_at:
+            continue
+        assignment.revoke_requested_at = utcnow()
+        if not release.incentive.store_name:
+            assignment.revoked_at = assignment.revoke_requested_at
+            release.code.status = "revoked"
+        revoking.append(release.incentive.key)
+        events.record(
+            tx,
+            "code.revoke_requested",
+            campaign_id=campaign.id,
+            incentive_id=release.incentive.id,
+            creator_id=member.creator.id,
+            code_id=release.code.id,
+        )
+    return tuple(revoking)
+
+
+def _record_refusal(
+    db: Database, campaign_key: str, handle: str, target: str, refused: OutOfCodes
+) -> None:
+    # The move's own transaction rolled back; the refusal is logged on its own.
+    with db.transaction() as tx:
+        campaign = catalog.find_campaign(tx, campaign_key)
+        member = campaign and catalog.find_member(tx, campaign.id, handle)
+        events.record(
+            tx,
+            "move.refused",
+            campaign_id=campaign.id if campaign else None,
+            creator_id=member.creator.id if member else None,
+            target=target,
+            incentive=refused.incentive,
+            reason="out_of_codes",
+        )
+
+
+@dataclass
+class BulkMoveReport:
+    """What a bulk move did (or, dry-run, would do) for each creator."""
+
+    target: str
+    dry_run: bool
+    outcomes: list[MoveOutcome] = field(default_factory=list)
+    needed: dict[str, int] = field(default_factory=dict)  # incentive key -> codes needed
+    available: dict[str, int] = field(default_factory=dict)  # incentive key -> codes in pool
+
+    def count(self, result: str) -> int:
+        return sum(1 for o in self.outcomes if o.result == result)
+
+    @property
+    def summary(self) -> str:
+        verb = "would move" if self.dry_run else "moved"
+        parts = [f"{self.count(MOVED)} creators {verb} to {self.target}"]
+        if self.count(REFUSED):
+            parts.append(f"{self.count(REFUSED)} refused")
+        if self.count(UNCHANGED):
+            parts.append(f"{self.count(UNCHANGED)} already there")
+        for key, need in self.needed.items():
+            parts.append(f"{key}: {need} codes needed, {self.available.get(key, 0)} available")
+        return "; ".join(parts)
+
+
+def move_many(
+    db: Database, campaign_key: str, handles: Sequence[str], target: str, *, dry_run: bool = False
+) -> BulkMoveReport:
+    """Move each creator in its own transaction; report every outcome."""
+    target = workflow.check_stage_name(target)
+    if not handles:
+        raise UsageError("No creators to move: name them, or use --from STAGE")
+    if dry_run:
+        return _dry_run(db, campaign_key, handles, target)
+    report = BulkMoveReport(target, dry_run=False)
+    for handle in handles:
+        try:
+            report.outcomes.append(move(db, campaign_key, handle, target))
+        except (DomainError, NotFound) as refused:
+            report.outcomes.append(MoveOutcome(handle, "", target, REFUSED, error=str(refused)))
+    return report
+
+
+def move_stage(
+    db: Database, campaign_key: str, source: str, target: str, *, dry_run: bool = False
+) -> BulkMoveReport:
+    """Move every creator currently at ``source`` to ``target``."""
+    source = workflow.check_stage_name(source)
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        handles = [m.creator.handle for m in catalog.members_of(tx, campaign.id, source)]
+    if not handles:
+        return BulkMoveReport(workflow.check_stage_name(target), dry_run)
+    return move_many(db, campaign_key, handles, target, dry_run=dry_run)
+
+
+def _dry_run(
+    db: Database, campaign_key: str, handles: Sequence[str], target: str
+) -> BulkMoveReport:
+    """Simulate the moves in order against the pool counts, changing nothing."""
+    report = BulkMoveReport(target, dry_run=True)
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        _require_active(campaign)
+        stages = as_stages(catalog.stages_of(tx, campaign.id))
+        incentives = catalog.incentives_of(tx, campaign.id)
+        counts = pool.counts(tx, [i.id for i in incentives])
+        left = Counter({i.key: counts[i.id].available for i in incentives})
+        report.available = dict(left)
+        for handle in handles:
+            member = lookup.member(tx, campaign, handle)
+            source = member.membership.stage
+            plan = workflow.plan_move(stages, source, target)
+            due = [i.key for i in _due(tx, campaign, member, plan.entered)]
+            for key in due:
+                report.needed[key] = report.needed.get(key, 0) + 1
+            short = [key for key in due if left[key] < 1]
+            if target == source:
+                outcome = MoveOutcome(handle, source, target, UNCHANGED)
+            elif short:
+                outcome = MoveOutcome(
+                    handle, source, target, REFUSED, error=f"no codes left in {', '.join(short)}"
+                )
+            else:
+                left.subtract(due)
+                outcome = MoveOutcome(handle, source, target, MOVED)
+            report.outcomes.append(outcome)
+    return report

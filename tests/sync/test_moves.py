@@ -1,0 +1,192 @@
+"""Stage moves release codes: exactly one per creator and incentive, refused when a pool is empty."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.db import Database
+from sync import codes, creators, incentives, moves
+from sync.errors import NotFound, OutOfCodes, WrongCampaignState
+from tests import builders
+
+
+def test_entering_release_stage_assigns_one_code(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2})
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    outcome = moves.move(db, "summer", handle, "pre_payment")
+
+    assert outcome.result == moves.MOVED
+    assert [r.incentive for r in outcome.released] == ["kit"]
+    status = codes.status(db, "summer/kit")
+    assert status.counts.available == 1 and status.counts.assigned == 1
+    assert [(r.handle, r.code) for r in status.released] == [(handle, outcome.released[0].code)]
+
+
+def test_skipping_ahead_triggers_every_stage_in_between(db: Database) -> None:
+    builders.campaign(
+        db, pools={"pre": 1, "post": 1}, timing={"pre": "pre_payment", "post": "post_payment"}
+    )
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    outcome = moves.move(db, "summer", handle, "complete")
+
+    assert sorted(r.incentive for r in outcome.released) == ["post", "pre"]
+
+
+def test_move_fails_when_pool_is_empty_and_creator_stays(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 1})
+    first, second = builders.add_creators(db, "summer", 2)
+    moves.move(db, "summer", first, "pre_payment")
+
+    with pytest.raises(OutOfCodes) as refused:
+        moves.move(db, "summer", second, "pre_payment")
+
+    assert "kit" in str(refused.value) and "upload more" in str(refused.value)
+    assert creators.view(db, "summer", second).stage == "candidates"
+
+
+def test_refused_move_assigns_nothing_from_other_incentives(db: Database) -> None:
+    builders.campaign(
+        db, pools={"full": 5, "empty": 0}, timing={"full": "pre_payment", "empty": "post_payment"}
+    )
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    with pytest.raises(OutOfCodes):
+        moves.move(db, "summer", handle, "complete")
+
+    assert codes.status(db, "summer/full").counts.available == 5
+    view = creators.view(db, "summer", handle)
+    assert view.stage == "candidates"
+    assert all(i.code is None for i in view.incentives)
+
+
+def test_moving_back_keeps_the_code_and_moving_forward_again_gives_no_second(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 3})
+    (handle,) = builders.add_creators(db, "summer", 1)
+    first = moves.move(db, "summer", handle, "pre_payment").released[0].code
+
+    moves.move(db, "summer", handle, "confirmation")
+    again = moves.move(db, "summer", handle, "post_payment")
+
+    assert again.released == ()
+    assert codes.status(db, "summer/kit").counts.assigned == 1
+    assert creators.view(db, "summer", handle).incentives[0].code == first
+
+
+def test_moves_need_an_active_campaign(db: Database) -> None:
+    builders.campaign(db, active=False)
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    with pytest.raises(WrongCampaignState, match="activate it"):
+        moves.move(db, "summer", handle, "pre_payment")
+
+
+def test_move_to_switched_off_stage_is_refused(db: Database) -> None:
+    from sync import campaigns
+
+    builders.campaign(db, active=False)
+    campaigns.switch_stages(db, "summer", off=["draft_review"])
+    campaigns.set_status(db, "summer", "active")
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    with pytest.raises(Exception, match="switched off"):
+        moves.move(db, "summer", handle, "draft_review")
+
+
+def test_unknown_stage_names_the_stages(db: Database) -> None:
+    builders.campaign(db)
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    with pytest.raises(Exception, match="pre_payment"):
+        moves.move(db, "summer", handle, "prepaid")
+
+
+def test_unknown_creator_says_how_to_add_them(db: Database) -> None:
+    builders.campaign(db)
+
+    with pytest.raises(NotFound, match="creators add summer ghost"):
+        moves.move(db, "summer", "ghost", "pre_payment")
+
+
+def test_rejected_incentive_releases_no_code(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2})
+    (handle,) = builders.add_creators(db, "summer", 1)
+    incentives.reject(db, "summer/kit", handle)
+
+    outcome = moves.move(db, "summer", handle, "pre_payment")
+
+    assert outcome.released == ()
+    assert creators.view(db, "summer", handle).incentives[0].status == "rejected"
+
+
+def test_drop_with_disable_policy_revokes_unlinked_code_now(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2}, on_drop={"kit": "disable"})
+    (handle,) = builders.add_creators(db, "summer", 1)
+    moves.move(db, "summer", handle, "pre_payment")
+
+    outcome = moves.move(db, "summer", handle, "dropped")
+
+    assert outcome.revoke_requested == ("kit",)
+    counts = codes.status(db, "summer/kit").counts
+    assert (counts.available, counts.revoked) == (1, 1)
+    view = creators.view(db, "summer", handle)
+    assert view.incentives[0].revoked and view.incentives[0].code is None
+
+
+def test_drop_with_keep_policy_leaves_code_with_creator(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2})
+    (handle,) = builders.add_creators(db, "summer", 1)
+    code = moves.move(db, "summer", handle, "pre_payment").released[0].code
+
+    moves.move(db, "summer", handle, "dropped")
+
+    view = creators.view(db, "summer", handle)
+    assert view.incentives[0].code == code
+    assert codes.status(db, "summer/kit").counts.available == 1
+
+
+def test_released_code_never_returns_to_pool_after_drop_and_return(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2}, on_drop={"kit": "disable"})
+    (handle,) = builders.add_creators(db, "summer", 1)
+    moves.move(db, "summer", handle, "pre_payment")
+    moves.move(db, "summer", handle, "dropped")
+
+    back = moves.move(db, "summer", handle, "post_payment")
+
+    assert back.released == ()
+    assert codes.status(db, "summer/kit").counts.available == 1
+
+
+def test_dry_run_counts_without_changing_anything(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2})
+    builders.add_creators(db, "summer", 3)
+
+    report = moves.move_stage(db, "summer", "candidates", "pre_payment", dry_run=True)
+
+    assert (report.count(moves.MOVED), report.count(moves.REFUSED)) == (2, 1)
+    assert report.needed == {"kit": 3} and report.available == {"kit": 2}
+    assert codes.status(db, "summer/kit").counts.available == 2
+
+
+def test_bulk_move_reports_each_creator_and_stops_at_pool_size(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 2})
+    handles = builders.add_creators(db, "summer", 3)
+
+    report = moves.move_stage(db, "summer", "candidates", "pre_payment")
+
+    assert [o.result for o in report.outcomes] == [moves.MOVED, moves.MOVED, moves.REFUSED]
+    assert "no codes left" in (report.outcomes[2].error or "")
+    assert creators.view(db, "summer", handles[2]).stage == "candidates"
+
+
+def test_incentive_status_follows_phase(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 1})
+    (handle,) = builders.add_creators(db, "summer", 1)
+
+    assert creators.view(db, "summer", handle).incentives[0].status == "draft"
+    moves.move(db, "summer", handle, "confirmation")
+    assert creators.view(db, "summer", handle).incentives[0].status == "pending"
+    moves.move(db, "summer", handle, "pre_payment")
+    assert creators.view(db, "summer", handle).incentives[0].status == "fulfilled"
+
