@@ -1,0 +1,417 @@
+"""Everything that can go wrong when promosync talks to a Shopify shop.
+
+One tree; callers catch the branch they can act on::
+
+    ShopifyError                      every failure of this package; never retried unless Transient
+    ├── ShopifyConfigError            the merchant must change something; never retried
+    │   ├── AuthenticationError       HTTP 401 / refused client credentials
+    │   ├── MissingScopeError         HTTP 403 / ACCESS_DENIED: the app lacks an access scope
+    │   ├── ShopNotFound              HTTP 404 / 402 (frozen) / 423 (locked)
+    │   └── InvalidReference          a discount id that is not a Shopify discount gid
+    ├── TransientError                retried by the RetryPolicy
+    │   ├── ThrottledError            GraphQL THROTTLED (HTTP 200); waits for the bucket to refill
+    │   ├── RateLimitedError          HTTP 429; waits Retry-After
+    │   ├── ServerError               HTTP 5xx / INTERNAL_SERVER_ERROR / unreadable body
+    │   └── TransportError            timeouts, refused or dropped connections
+    ├── GraphQLError                  the query itself is wrong (MAX_COST_EXCEEDED, bad field ...)
+    ├── UserErrors                    a mutation answered with userErrors (field, message, code)
+    ├── NotFound                      a discount id or code that does not exist in the shop
+    ├── BulkOperationError            a bulk export/creation/deletion job failed or never finished
+    └── IncompleteSync                fewer (or more) codes arrived than the shop said it holds
+
+Whether an error is retryable is a property of its class (``retryable``) and is
+decided in exactly one place, :func:`error_for_response`, which maps the HTTP
+status and GraphQL ``extensions.code`` of a response to one of these classes.
+
+Every exception carries an :class:`ErrorContext` (shop, operation name, HTTP
+status, Shopify request id) and renders a one-line message that names the input
+and the way out. Access tokens and client secrets are never part of an
+exception: the context holds no credentials and the response object is not kept.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+# Shopify's HTTP statuses that say "this shop cannot be used right now / at all".
+_SHOP_UNAVAILABLE = {
+    402: "the shop is frozen (unpaid): the merchant must settle the Shopify bill",
+    404: "no such shop or API endpoint: check the shop domain and admin_api_url",
+    423: "the shop is locked by Shopify: the merchant must contact Shopify support",
+}
+# OAuth error codes a token endpoint uses for bad client credentials (RFC 6749 §5.2).
+_OAUTH_CREDENTIAL_ERRORS = frozenset({"invalid_client", "invalid_grant", "unauthorized_client"})
+# When Shopify says 429 without a usable Retry-After, wait this long.
+DEFAULT_RETRY_AFTER_SECONDS = 1.0
+# Shopify said "not yet": never answer THROTTLED with an immediate retry.
+MIN_THROTTLE_WAIT_SECONDS = 0.1
+# Upper bound on how much server-provided text goes into one message.
+_MAX_DETAIL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class ErrorContext:
+    """The input that caused an error. Holds no credentials by construction."""
+
+    shop: str
+    operation: str
+    credential_hint: str = "SHOPIFY_ACCESS_TOKEN"  # what the merchant should check on 401
+    status: int | None = None
+    request_id: str | None = None
+
+    def with_response(self, status: int | None, request_id: str | None) -> ErrorContext:
+        """The same context, completed with what a response told us."""
+        return replace(self, status=status, request_id=request_id or self.request_id)
+
+    def where(self) -> str:
+        """``brand.myshopify.com (operation X, HTTP 401, request id abc)``."""
+        parts = [f"operation {self.operation}"]
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.request_id:
+            parts.append(f"request id {self.request_id}")
+        return f"{self.shop} ({', '.join(parts)})"
+
+
+class ShopifyError(Exception):
+    """Base of every error raised by ``integrations.shopify``."""
+
+    retryable = False
+
+    def __init__(self, context: ErrorContext, problem: str, fix: str = "") -> None:
+        self.context = context
+        self.problem = problem
+        self.fix = fix
+        message = f"{problem} for {context.where()}"
+        super().__init__(f"{message}: {fix}" if fix else message)
+
+    @property
+    def shop(self) -> str:
+        """The shop the request went to."""
+        return self.context.shop
+
+    @property
+    def operation(self) -> str:
+        """The GraphQL operation name (or HTTP step) that failed."""
+        return self.context.operation
+
+    @property
+    def status(self) -> int | None:
+        """HTTP status of the failing response, if there was one."""
+        return self.context.status
+
+    @property
+    def request_id(self) -> str | None:
+        """Shopify's ``X-Request-Id``; quote it to Shopify support."""
+        return self.context.request_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class ShopifyConfigError(ShopifyError):
+    """The merchant or operator must change configuration; retrying cannot help."""
+
+
+class AuthenticationError(ShopifyConfigError):
+    """Shopify rejected the access token or the client credentials (HTTP 401)."""
+
+    def __init__(self, context: ErrorContext) -> None:
+        super().__init__(
+            context,
+            "Shopify rejected the access token",
+            f"check {context.credential_hint}",
+        )
+
+
+class MissingScopeError(ShopifyConfigError):
+    """The app is installed but lacks an access scope the operation needs."""
+
+    def __init__(self, context: ErrorContext, detail: str = "") -> None:
+        self.detail = detail
+        problem = "Shopify denied access" + (f" ({detail})" if detail else "")
+        super().__init__(
+            context,
+            problem,
+            "grant the app the read_discounts, write_discounts and read_orders scopes "
+            "and reinstall it",
+        )
+
+
+class ShopNotFound(ShopifyConfigError):
+    """The shop does not exist, or Shopify has frozen or locked it."""
+
+    def __init__(self, context: ErrorContext, reason: str) -> None:
+        super().__init__(context, "Shopify cannot serve this shop", reason)
+
+
+class InvalidReference(ShopifyConfigError):
+    """A discount id that is not a Shopify discount gid or number."""
+
+    def __init__(self, context: ErrorContext, value: str) -> None:
+        self.value = value
+        super().__init__(
+            context,
+            f"{value!r} is not a Shopify discount id",
+            "use gid://shopify/DiscountCodeNode/N, gid://shopify/DiscountNode/N or the "
+            "number N from the discount's admin URL, or name the discount by one of its codes",
+        )
+
+
+class TransientError(ShopifyError):
+    """A failure that may go away by itself; the RetryPolicy retries these."""
+
+    retryable = True
+
+    def __init__(
+        self, context: ErrorContext, problem: str, fix: str = "", retry_after: float | None = None
+    ) -> None:
+        #: seconds Shopify told us to wait, or None for "back off exponentially"
+        self.retry_after = retry_after
+        super().__init__(context, problem, fix)
+
+
+class ThrottledError(TransientError):
+    """GraphQL cost bucket empty (``THROTTLED``); ``retry_after`` is the refill time."""
+
+    def __init__(self, context: ErrorContext, retry_after: float) -> None:
+        super().__init__(
+            context,
+            "Shopify throttled the query",
+            f"retry in {retry_after:.2f}s when the cost bucket has refilled",
+            retry_after,
+        )
+
+
+class RateLimitedError(TransientError):
+    """HTTP 429; ``retry_after`` comes from the ``Retry-After`` header."""
+
+    def __init__(self, context: ErrorContext, retry_after: float) -> None:
+        super().__init__(
+            context, "Shopify rate-limited the request", f"retry in {retry_after:.2f}s", retry_after
+        )
+
+
+class ServerError(TransientError):
+    """HTTP 5xx, GraphQL ``INTERNAL_SERVER_ERROR`` or a body that is not the API's JSON."""
+
+    def __init__(
+        self, context: ErrorContext, detail: str = "", retry_after: float | None = None
+    ) -> None:
+        problem = "Shopify failed to answer" + (f" ({detail})" if detail else "")
+        super().__init__(
+            context, problem, "retry later; if it persists check status.shopify.com", retry_after
+        )
+
+
+class TransportError(TransientError):
+    """No usable HTTP response: timeout, refused or dropped connection."""
+
+    def __init__(self, context: ErrorContext, cause: BaseException) -> None:
+        super().__init__(
+            context,
+            f"could not reach Shopify ({type(cause).__name__})",
+            "check the network and the shop domain / admin_api_url",
+        )
+
+
+class GraphQLError(ShopifyError):
+    """Shopify refused the query itself (e.g. ``MAX_COST_EXCEEDED``); a code bug, not retried."""
+
+    def __init__(self, context: ErrorContext, code: str | None, detail: str) -> None:
+        self.code = code
+        label = f"{code}: " if code else ""
+        super().__init__(
+            context,
+            f"Shopify rejected the query ({label}{detail})",
+            "this is a promosync bug: report it with the request id",
+        )
+
+
+@dataclass(frozen=True)
+class UserError:
+    """One entry of a mutation's ``userErrors``."""
+
+    field: tuple[str, ...]
+    message: str
+    code: str | None
+
+
+class UserErrors(ShopifyError):
+    """A mutation answered with ``userErrors``; ``errors`` holds them all."""
+
+    def __init__(self, context: ErrorContext, errors: Sequence[UserError]) -> None:
+        self.errors = tuple(errors)
+        summary = "; ".join(
+            f"{'.'.join(e.field) or '-'}: {e.message} ({e.code or 'no code'})" for e in self.errors
+        )
+        super().__init__(
+            context, f"Shopify refused the change ({_clip(summary)})", "fix the named fields"
+        )
+
+
+class NotFound(ShopifyError):
+    """A discount id or code that the shop does not have."""
+
+    def __init__(self, context: ErrorContext, what: str) -> None:
+        self.what = what
+        super().__init__(
+            context,
+            f"no code discount {what}",
+            "check the discount id or code in the Shopify admin (Discounts)",
+        )
+
+
+class BulkOperationError(ShopifyError):
+    """An asynchronous Shopify job (bulk export, code creation, deletion) failed or timed out."""
+
+    def __init__(self, context: ErrorContext, job_id: str, state: str) -> None:
+        self.job_id = job_id
+        self.state = state
+        super().__init__(context, f"Shopify job {job_id} ended {state}", "run the sync again")
+
+
+class IncompleteSync(ShopifyError):
+    """A stream ended with a different number of codes than the shop said it had."""
+
+    def __init__(self, context: ErrorContext, expected: int, received: int) -> None:
+        self.expected = expected
+        self.received = received
+        super().__init__(
+            context,
+            f"expected {expected} codes but received {received}",
+            "run the sync again; nothing was reported as complete",
+        )
+
+
+def parse_user_errors(raw: Sequence[Mapping[str, Any]] | None) -> list[UserError]:
+    """``userErrors`` as a list of :class:`UserError` (empty when there are none)."""
+    return [
+        UserError(
+            field=tuple(str(f) for f in (item.get("field") or ())),
+            message=str(item.get("message", "")),
+            code=item.get("code"),
+        )
+        for item in raw or ()
+    ]
+
+
+def error_for_response(
+    context: ErrorContext,
+    status: int,
+    headers: Mapping[str, str],
+    payload: Mapping[str, Any] | None,
+    *,
+    now: float | None = None,
+) -> ShopifyError | None:
+    """The one place that decides what an HTTP response means, and so whether to retry.
+
+    ``payload`` is the decoded JSON body (None if it was not JSON). Returns None
+    for a usable GraphQL answer (HTTP 2xx with ``data`` and no ``errors``).
+    """
+    request_id = headers.get("x-request-id") or _graphql_request_id(payload)
+    ctx = context.with_response(status, request_id)
+    if status == 401:
+        return AuthenticationError(ctx)
+    if status == 400 and payload and payload.get("error") in _OAUTH_CREDENTIAL_ERRORS:
+        return AuthenticationError(ctx)  # the client-credentials grant's way of saying 401
+    if status == 403:
+        return MissingScopeError(ctx, _first_message(payload))
+    if status in _SHOP_UNAVAILABLE:
+        return ShopNotFound(ctx, _SHOP_UNAVAILABLE[status])
+    if status == 429:
+        return RateLimitedError(ctx, _retry_after(headers, now) or DEFAULT_RETRY_AFTER_SECONDS)
+    if status >= 500:
+        return ServerError(ctx, f"HTTP {status}", _retry_after(headers, now))
+    if status >= 300 or payload is None:
+        detail = "not a GraphQL JSON body" if payload is None else f"HTTP {status}"
+        if 200 <= status < 300:
+            return ServerError(ctx, detail)  # a proxy page or truncated body: try again
+        return GraphQLError(ctx, None, f"{detail}: {_first_message(payload)}")
+    errors = payload.get("errors")
+    if errors:
+        return _graphql_error(ctx, errors, payload)
+    if payload.get("data") is None:
+        return ServerError(ctx, "response had neither data nor errors")
+    return None
+
+
+def _graphql_error(ctx: ErrorContext, errors: Any, payload: Mapping[str, Any]) -> ShopifyError:
+    """Map top-level GraphQL ``errors`` (HTTP 200) by their ``extensions.code``."""
+    if not isinstance(errors, list):  # Shopify sometimes sends {"errors": "message"}
+        return GraphQLError(ctx, None, _clip(str(errors)))
+    codes = [
+        str((e.get("extensions") or {}).get("code") or "") for e in errors if isinstance(e, dict)
+    ]
+    message = _first_message(payload)
+    if "THROTTLED" in codes:
+        return ThrottledError(ctx, throttle_wait(payload.get("extensions")))
+    if "ACCESS_DENIED" in codes:
+        return MissingScopeError(ctx, message)
+    if "INTERNAL_SERVER_ERROR" in codes:
+        return ServerError(ctx, message)
+    code = next((c for c in codes if c), None)
+    return GraphQLError(ctx, code, message)
+
+
+def throttle_wait(extensions: Mapping[str, Any] | None) -> float:
+    """Seconds until the bucket holds the requested cost: (requested - available) / rate.
+
+    Falls back to one second when Shopify sent no usable cost information.
+    """
+    cost = (extensions or {}).get("cost") or {}
+    throttle = cost.get("throttleStatus") or {}
+    try:
+        requested = float(cost["requestedQueryCost"])
+        available = float(throttle["currentlyAvailable"])
+        rate = float(throttle["restoreRate"])
+    except (KeyError, TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    if rate <= 0:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(MIN_THROTTLE_WAIT_SECONDS, (requested - available) / rate)
+
+
+def _retry_after(headers: Mapping[str, str], now: float | None) -> float | None:
+    """``Retry-After`` as seconds: either a number or an HTTP date (RFC 9110 §10.2.3)."""
+    raw = headers.get("retry-after")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw).timestamp()
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def _graphql_request_id(payload: Mapping[str, Any] | None) -> str | None:
+    for error in (payload or {}).get("errors") or ():
+        if isinstance(error, dict):
+            rid = (error.get("extensions") or {}).get("requestId")
+            if rid:
+                return str(rid)
+    return None
+
+
+def _first_message(payload: Mapping[str, Any] | None) -> str:
+    if not payload:
+        return "no details"
+    errors = payload.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return _clip(str(errors[0].get("message", "")))
+    if errors:
+        return _clip(str(errors))
+    return _clip(str(payload.get("error_description") or payload.get("error") or "no details"))
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())  # keep messages on one line
+    return text if len(text) <= _MAX_DETAIL_CHARS else text[: _MAX_DETAIL_CHARS - 1] + "…"
