@@ -1,0 +1,163 @@
+"""The command line: the contract scripts rely on (exit statuses, --json, messages)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sync.cli.main import main
+
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Run:
+    """Run ``promosync --db URL ARGS...`` in-process; returns (exit status, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROMOSYNC_CONFIG", raising=False)
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        status = main(["--db", db_url, *args])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return invoke
+
+
+def setup_campaign(run: Run, codes: str = "AAA111,BBB222") -> None:
+    assert run("campaigns", "create", "Summer", "--key", "summer")[0] == 0
+    assert run(
+        "incentives", "add", "summer", "--key", "kit", "--description", "Summer kit",
+        "--value", "25.00", "--cost", "8.50", "--timing", "pre_payment",
+    )[0] == 0
+    assert run("codes", "upload", "summer/kit", "--codes", codes)[0] == 0
+    assert run("campaigns", "activate", "summer")[0] == 0
+
+
+def test_out_of_codes_exits_1_with_the_fix(run: Run) -> None:
+    setup_campaign(run, codes="ONLY01")
+    for handle in ("ann", "bob"):
+        assert run("creators", "add", "summer", handle)[0] == 0
+    assert run("creators", "move", "summer", "ann", "--to", "pre_payment")[0] == 0
+
+    status, _, err = run("creators", "move", "summer", "bob", "--to", "pre_payment")
+
+    assert status == 1
+    assert "no codes left" in err and "promosync codes upload summer/kit" in err
+    assert "Traceback" not in err
+
+
+def test_json_output_is_parseable_and_errors_are_json_too(run: Run) -> None:
+    setup_campaign(run)
+    status, out, _ = run("--json", "incentives", "list", "summer")
+    assert status == 0
+    (kit,) = json.loads(out)
+    assert kit["available"] == 2 and kit["value"] == "25.00"
+
+    status, out, _ = run("--json", "campaigns", "activate", "nope")
+    assert status == 2
+    assert json.loads(out)["error"]["kind"] == "NotFound"
+
+
+def test_invalid_upload_exits_1_listing_entries_and_stores_nothing(run: Run) -> None:
+    setup_campaign(run)
+    status, _, err = run("codes", "upload", "summer/kit", "--codes", "GOOD01,bad code,aaa111")
+    assert status == 1
+    assert "entry 2" in err.lower() or "2" in err
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["counts"]["total"] == 2
+
+
+def test_codes_status_never_shows_unassigned_codes(run: Run) -> None:
+    setup_campaign(run, codes="SECRET1,SECRET2")
+    run("creators", "add", "summer", "ann")
+    run("creators", "move", "summer", "ann", "--to", "pre_payment")
+    outputs = [
+        run("codes", "status", "summer/kit")[1],
+        run("--json", "codes", "status", "summer/kit")[1],
+        run("incentives", "list", "summer")[1],
+        run("campaigns", "show", "summer")[1],
+        run("report", "summer", "--format", "csv")[1],
+        run("report", "summer", "--format", "json")[1],
+    ]
+    assert "SECRET1" in outputs[0]  # released to ann, so shown
+    assert all("SECRET2" not in out for out in outputs)
+
+
+def test_upload_from_stdin_and_csv_file(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    setup_campaign(run)
+    csv_file = tmp_path / "codes.csv"
+    csv_file.write_text("id,code\n1,CSV001\n2,CSV002\n")
+    assert run("codes", "upload", "summer/kit", "--file", str(csv_file))[0] == 0
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("STD001\nSTD002\n"))
+    assert run("codes", "upload", "summer/kit", "-")[0] == 0
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["counts"]["available"] == 6
+
+
+def test_bulk_move_dry_run_says_what_would_happen(run: Run) -> None:
+    setup_campaign(run, codes="ONE001")
+    for handle in ("ann", "bob"):
+        run("creators", "add", "summer", handle)
+    status, out, _ = run("creators", "move", "summer", "--from", "candidates", "--to", "pre_payment", "--dry-run")
+    assert status == 0
+    assert "1 creators would move" in out and "1 available" in out
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["counts"]["available"] == 1
+
+
+def test_bulk_move_with_refusals_exits_1(run: Run) -> None:
+    setup_campaign(run, codes="ONE001")
+    for handle in ("ann", "bob"):
+        run("creators", "add", "summer", handle)
+    status, out, _ = run("creators", "move", "summer", "--from", "candidates", "--to", "pre_payment")
+    assert status == 1
+    assert "bob: refused" in out
+
+
+def test_creator_view_and_rendered_message(run: Run) -> None:
+    setup_campaign(run, codes="VIEW01")
+    run("creators", "add", "summer", "ann", "--first-name", "Ann")
+    template = "Hi {{first_name}}, code: {{promo_code}}."
+    _, before, _ = run("messages", "render", "summer", "ann", "--template", template)
+    assert "Hi Ann, code: ." in before
+    run("creators", "move", "summer", "ann", "--to", "pre_payment")
+    _, after, _ = run("messages", "render", "summer", "ann", "--template", template)
+    assert "Hi Ann, code: VIEW01." in after
+    _, view, _ = run("--json", "creators", "show", "summer", "ann")
+    assert json.loads(view)["incentives"][0]["code"] == "VIEW01"
+
+
+def test_unknown_merge_tag_is_an_error(run: Run) -> None:
+    setup_campaign(run)
+    run("creators", "add", "summer", "ann")
+    status, _, err = run("messages", "render", "summer", "ann", "--template", "Hi {{nickname}}")
+    assert status == 1 and "nickname" in err
+
+
+def test_missing_schema_tells_to_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--db", f"sqlite:///{tmp_path / 'fresh.db'}", "campaigns", "list"])
+    assert status == 2
+    assert "promosync db upgrade" in capsys.readouterr().err
+
+
+def test_bad_usage_exits_2(run: Run) -> None:
+    status, _, _ = run("creators", "move", "summer", "--to", "pre_payment")
+    assert status == 2
+
+
+def test_console_script_runs_the_demo(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sync.cli.main", "demo", "--db-file", str(tmp_path / "demo.db")],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "REFUSED" in result.stdout and "has no codes left" in result.stdout
