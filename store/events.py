@@ -49,9 +49,6 @@ def record(
 
 def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:
     stmt = (
-        select(Event)
-        .where(Event.campaign_id == campaign_id)
-        .order_by(Event.id.desc())
-        .limit(limit)
+        select(Event).where(Event.campaign_id == campaign_id).order_by(Event.id.desc()).limit(limit)
     )
     return tx.scalars(stmt).all()

@@ -178,6 +178,8 @@ class Code(Base):
     platform_id: Mapped[str | None] = mapped_column(String(200))
     quarantine_reason: Mapped[str | None] = mapped_column(String(200))
     missing_from_store: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The last store pull that saw this code; codes a complete pull did not see are gone.
+    last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

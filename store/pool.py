@@ -153,9 +153,7 @@ class Staging:
         self._tx.execute(text("CREATE INDEX ix_upload_staging_norm ON upload_staging (code_norm)"))
         s = staging_table.alias("s")
         firsts = (
-            select(
-                staging_table.c.code_norm, func.min(staging_table.c.position).label("first")
-            )
+            select(staging_table.c.code_norm, func.min(staging_table.c.position).label("first"))
             .group_by(staging_table.c.code_norm)
             .having(func.count() > 1)
             .subquery()
@@ -175,9 +173,7 @@ class Staging:
         if skip:
             for start in range(0, len(skip), STAGING_BATCH):
                 chunk = skip[start : start + STAGING_BATCH]
-                self._tx.execute(
-                    staging_table.delete().where(staging_table.c.position.in_(chunk))
-                )
+                self._tx.execute(staging_table.delete().where(staging_table.c.position.in_(chunk)))
         now = utcnow()
         source = select(
             literal(incentive.id),

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import select
 
 from store.db import Tx
 from store.models import Assignment, Code, Creator, Incentive, Membership
+from store.models_sync import OrderCode, StoreOrder, UsageObservation
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,66 @@ def releases(tx: Tx, campaign_id: int) -> list[ReleaseRow]:
 
 @dataclass(frozen=True)
 class CodeUsage:
-    redemptions: int  # latest usage count the store reported
-    revenue: Decimal  # attributed from orders that used the code
+    """What the store told us about one released code."""
+
+    redemptions: int  # max(latest reported usage count, paid orders seen using it)
+    revenue: Decimal  # attributed from orders that used it
+    first_redeemed_at: datetime | None
+
+
+CENT = Decimal("0.01")
 
 
 def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
-    """Store-reported usage and attributed revenue per code (filled by store syncs)."""
-    return {}
+    """Redemptions and attributed revenue per code, from usage observations and orders.
+
+    An order's total is attributed to the pool codes it used, split evenly (the
+    remainder cent goes to the first), so campaign totals never count an order twice.
+    Cancelled and test orders are not revenue.
+    """
+    if not code_ids:
+        return {}
+    latest: dict[int, int] = {}
+    first_seen: dict[int, datetime] = {}
+    observations = select(
+        UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at
+    ).where(UsageObservation.code_id.in_(code_ids)).order_by(UsageObservation.observed_at)
+    for code_id, count, at in tx.execute(observations):
+        latest[code_id] = count
+        if count > 0 and code_id not in first_seen:
+            first_seen[code_id] = at
+    orders: dict[int, tuple[Decimal, datetime, list[int]]] = {}
+    used = (
+        select(StoreOrder.id, StoreOrder.total, StoreOrder.processed_at, OrderCode.code_id)
+        .join(OrderCode, OrderCode.order_id == StoreOrder.id)
+        .where(
+            OrderCode.code_id.is_not(None),
+            StoreOrder.cancelled.is_(False),
+            StoreOrder.test.is_(False),
+            StoreOrder.id.in_(
+                select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))
+            ),
+        )
+        .order_by(StoreOrder.id, OrderCode.id)
+    )
+    for order_id, total, processed_at, code_id in tx.execute(used):
+        orders.setdefault(order_id, (total, processed_at, []))[2].append(code_id)
+    revenue: dict[int, Decimal] = {}
+    order_counts: dict[int, int] = {}
+    for total, processed_at, codes in orders.values():
+        share = (total / len(codes)).quantize(CENT, rounding=ROUND_DOWN)
+        remainder = total - share * len(codes)
+        for index, code_id in enumerate(codes):
+            revenue[code_id] = revenue.get(code_id, Decimal(0)) + share + (remainder if index == 0 else 0)
+            order_counts[code_id] = order_counts.get(code_id, 0) + 1
+            if code_id not in first_seen or processed_at < first_seen[code_id]:
+                first_seen[code_id] = processed_at
+    return {
+        code_id: CodeUsage(
+            redemptions=max(latest.get(code_id, 0), order_counts.get(code_id, 0)),
+            revenue=revenue.get(code_id, Decimal(0)),
+            first_redeemed_at=first_seen.get(code_id),
+        )
+        for code_id in code_ids
+        if code_id in latest or code_id in revenue
+    }

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from store import migrate
 from store.db import Database
+import store.models_sync  # noqa: F401  (so truncation covers the sync tables)
 from store.models import Base
 
 PG_ADMIN_URL = os.environ.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import store.models_sync  # noqa: F401  (registers the sync tables)
 from store.models import Base
 
 config = context.config

@@ -1,0 +1,311 @@
+"""Persistence for syncing pools with a store: runs, code upserts, quarantine, usage, orders.
+
+A pull is a sequence of short transactions, one per page, each upserting the
+page's codes and stamping them with the run's id. Only when the whole source
+has been read *and* the count matched does :func:`finish_pull` quarantine the
+codes the run did not see. A pull that dies half-way therefore leaves only
+real codes behind, and the next complete run settles the pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select, update
+
+from store.db import Tx
+from store.models import Assignment, Code, Incentive, utcnow
+from store.models_sync import (
+    CodeRequest,
+    OrderCode,
+    StoreOrder,
+    SyncCursor,
+    SyncRun,
+    UsageObservation,
+)
+
+GONE_FROM_STORE = "gone from store"
+SOURCE_UNUSABLE = "discount is {status} in the store"
+QUERY_CHUNK = 500
+
+
+def begin_run(tx: Tx, store_name: str, kind: str, incentive_id: int | None = None) -> SyncRun:
+    run = SyncRun(store_name=store_name, kind=kind, incentive_id=incentive_id, status="running")
+    tx.add(run)
+    tx.flush()
+    return run
+
+
+def finish_run(tx: Tx, run_id: int, *, status: str, error: str | None = None, **counts: int | None) -> None:
+    run = tx.get_one(SyncRun, run_id)
+    run.status, run.error, run.finished_at = status, error, utcnow()
+    for key, value in counts.items():
+        setattr(run, key, value)
+
+
+def last_run(tx: Tx, store_name: str, kind: str, incentive_id: int | None = None) -> SyncRun | None:
+    stmt = select(SyncRun).where(SyncRun.store_name == store_name, SyncRun.kind == kind)
+    if incentive_id is not None:
+        stmt = stmt.where(SyncRun.incentive_id == incentive_id)
+    return tx.scalars(stmt.order_by(SyncRun.id.desc()).limit(1)).first()
+
+
+@dataclass(frozen=True)
+class PageResult:
+    new: int  # codes added to the pool
+    seen: int  # codes of this page now stamped with the run
+    foreign: list[str]  # codes that belong to another incentive's pool (skipped)
+
+
+def upsert_page(
+    tx: Tx, incentive: Incentive, run_id: int, codes: Sequence[tuple[str, str, str | None]]
+) -> PageResult:
+    """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool."""
+    norms = [norm for _, norm, _ in codes]
+    existing = {
+        c.code_norm: c
+        for c in tx.scalars(
+            select(Code).where(Code.scope == incentive.store_name, Code.code_norm.in_(norms))
+        )
+    }
+    new_rows, foreign = [], []
+    for code, norm, platform_id in codes:
+        known = existing.get(norm)
+        if known is None:
+            new_rows.append(
+                {
+                    "incentive_id": incentive.id,
+                    "scope": incentive.store_name,
+                    "code": code,
+                    "code_norm": norm,
+                    "status": "available",
+                    "origin": "store",
+                    "platform_id": platform_id,
+                    "missing_from_store": False,
+                    "last_seen_run_id": run_id,
+                    "created_at": utcnow(),
+                }
+            )
+            existing[norm] = Code()  # a repeat within the page is the same code
+        elif known.incentive_id != incentive.id:
+            foreign.append(code)
+        elif known.id is not None:
+            known.last_seen_run_id = run_id
+            known.platform_id = platform_id or known.platform_id
+            known.missing_from_store = False
+            if known.status == "quarantined" and known.quarantine_reason == GONE_FROM_STORE:
+                known.status, known.quarantine_reason = "available", None
+    if new_rows:
+        tx.execute(Code.__table__.insert(), new_rows)
+    return PageResult(len(new_rows), len(codes) - len(foreign), foreign)
+
+
+@dataclass(frozen=True)
+class Settled:
+    quarantined: int  # available codes taken out of circulation
+    flagged: int  # released codes that vanished from the store
+    restored: int  # codes back in circulation after their discount became usable
+
+
+def finish_pull(tx: Tx, incentive: Incentive, run_id: int, *, source_status: str, usable: bool) -> Settled:
+    """After a complete pull: settle codes the run did not see and the source's status."""
+    mine = and_(Code.incentive_id == incentive.id, Code.scope == incentive.store_name)
+    unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id != run_id)
+    flagged = tx.execute(
+        update(Code)
+        .where(mine, unseen, Code.status.in_(("assigned", "revoked")), Code.missing_from_store.is_(False))
+        .values(missing_from_store=True)
+    ).rowcount
+    quarantined = tx.execute(
+        update(Code)
+        .where(mine, unseen, Code.status == "available")
+        .values(status="quarantined", quarantine_reason=GONE_FROM_STORE, missing_from_store=True)
+    ).rowcount
+    unusable_reason = SOURCE_UNUSABLE.format(status=source_status)
+    restored = 0
+    if usable:
+        restored = tx.execute(
+            update(Code)
+            .where(mine, Code.status == "quarantined", Code.quarantine_reason.like("discount is %"))
+            .values(status="available", quarantine_reason=None)
+        ).rowcount
+    else:
+        quarantined += tx.execute(
+            update(Code)
+            .where(mine, Code.status == "available")
+            .values(status="quarantined", quarantine_reason=unusable_reason)
+        ).rowcount
+    incentive.source_status = source_status
+    return Settled(quarantined, flagged, restored)
+
+
+def assigned_codes(tx: Tx, incentive_id: int) -> list[Code]:
+    """Codes released for an incentive (assigned or revoked), oldest first."""
+    stmt = (
+        select(Code)
+        .where(Code.incentive_id == incentive_id, Code.status.in_(("assigned", "revoked")))
+        .order_by(Code.id)
+    )
+    return list(tx.scalars(stmt))
+
+
+def record_usage(tx: Tx, observations: Iterable[tuple[int, int, datetime]]) -> int:
+    """Store ``(code_id, usage_count, observed_at)`` observations; returns how many."""
+    rows = [{"code_id": c, "usage_count": n, "observed_at": at} for c, n, at in observations]
+    if rows:
+        tx.execute(UsageObservation.__table__.insert(), rows)
+    return len(rows)
+
+
+def codes_by_norm(tx: Tx, scope: str, norms: Iterable[str]) -> dict[str, Code]:
+    wanted = sorted(set(norms))
+    found: dict[str, Code] = {}
+    for start in range(0, len(wanted), QUERY_CHUNK):
+        chunk = wanted[start : start + QUERY_CHUNK]
+        stmt = select(Code).where(Code.scope == scope, Code.code_norm.in_(chunk))
+        found.update((c.code_norm, c) for c in tx.scalars(stmt))
+    return found
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    platform_id: str
+    name: str
+    processed_at: datetime
+    currency: str
+    total: Decimal
+    financial_status: str
+    cancelled: bool
+    test: bool
+    code_norms: tuple[str, ...]
+
+
+def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
+    """Insert or refresh an order and its codes (matched to pool codes); True if new."""
+    existing = tx.scalars(
+        select(StoreOrder).where(
+            StoreOrder.store_name == store_name, StoreOrder.platform_id == order.platform_id
+        )
+    ).one_or_none()
+    row = existing or StoreOrder(store_name=store_name, platform_id=order.platform_id)
+    row.name, row.processed_at, row.currency = order.name, order.processed_at, order.currency
+    row.total, row.financial_status = order.total, order.financial_status
+    row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()
+    if existing is None:
+        tx.add(row)
+    tx.flush()
+    pool_codes = codes_by_norm(tx, store_name, order.code_norms)
+    known = set(tx.scalars(select(OrderCode.code_norm).where(OrderCode.order_id == row.id)))
+    for norm in order.code_norms:
+        if norm not in known:
+            code = pool_codes.get(norm)
+            tx.add(OrderCode(order_id=row.id, code_norm=norm, code_id=code.id if code else None))
+    return existing is None
+
+
+def cursor(tx: Tx, store_name: str, kind: str) -> datetime | None:
+    stmt = select(SyncCursor.position).where(
+        SyncCursor.store_name == store_name, SyncCursor.kind == kind
+    )
+    return tx.scalars(stmt).one_or_none()
+
+
+def advance_cursor(tx: Tx, store_name: str, kind: str, position: datetime) -> None:
+    """Move the cursor forward (never back) within the transaction that stored the data."""
+    row = tx.scalars(
+        select(SyncCursor).where(SyncCursor.store_name == store_name, SyncCursor.kind == kind)
+    ).one_or_none()
+    if row is None:
+        tx.add(SyncCursor(store_name=store_name, kind=kind, position=position))
+    elif position > row.position:
+        row.position, row.updated_at = position, utcnow()
+
+
+def request_codes(tx: Tx, incentive: Incentive, codes: Sequence[tuple[str, str]]) -> None:
+    """Record codes about to be created in the store, before asking it."""
+    tx.execute(
+        CodeRequest.__table__.insert(),
+        [
+            {
+                "incentive_id": incentive.id,
+                "scope": incentive.store_name,
+                "code": code,
+                "code_norm": norm,
+                "state": "requested",
+                "requested_at": utcnow(),
+            }
+            for code, norm in codes
+        ],
+    )
+
+
+def settle_requests(tx: Tx, incentive_id: int, outcomes: dict[str, str | None]) -> None:
+    """Mark requests by code norm: None → created, an error code → failed."""
+    requests = tx.scalars(
+        select(CodeRequest).where(
+            CodeRequest.incentive_id == incentive_id, CodeRequest.code_norm.in_(list(outcomes))
+        )
+    )
+    for request in requests:
+        error = outcomes[request.code_norm]
+        request.state, request.error = ("created", None) if error is None else ("failed", error)
+
+
+def open_requests(tx: Tx, incentive_id: int) -> list[CodeRequest]:
+    stmt = select(CodeRequest).where(
+        CodeRequest.incentive_id == incentive_id, CodeRequest.state == "requested"
+    )
+    return list(tx.scalars(stmt.order_by(CodeRequest.id)))
+
+
+def norms_known(tx: Tx, scope: str, norms: Iterable[str]) -> set[str]:
+    """Which of ``norms`` are already a pool code or a pending/created request in ``scope``."""
+    wanted = list(norms)
+    in_pool = set(codes_by_norm(tx, scope, wanted))
+    requested = set(
+        tx.scalars(
+            select(CodeRequest.code_norm).where(
+                CodeRequest.scope == scope,
+                CodeRequest.code_norm.in_(wanted),
+                CodeRequest.state != "failed",
+            )
+        )
+    )
+    return in_pool | requested
+
+
+def revocations_due(tx: Tx, store_name: str) -> list[tuple[Assignment, Code, Incentive]]:
+    """Released codes of store-linked incentives waiting to be disabled in the store."""
+    stmt = (
+        select(Assignment, Code, Incentive)
+        .join(Code, Code.id == Assignment.code_id)
+        .join(Incentive, Incentive.id == Assignment.incentive_id)
+        .where(
+            Incentive.store_name == store_name,
+            Assignment.revoke_requested_at.is_not(None),
+            Assignment.revoked_at.is_(None),
+        )
+        .order_by(Assignment.id)
+    )
+    return [(a, c, i) for a, c, i in tx.execute(stmt).all()]
+
+
+def mark_revoked(tx: Tx, assignment_ids: Sequence[int]) -> None:
+    now = utcnow()
+    for assignment in tx.scalars(select(Assignment).where(Assignment.id.in_(assignment_ids))):
+        assignment.revoked_at = now
+        tx.get_one(Code, assignment.code_id).status = "revoked"
+
+
+def linked_incentives(tx: Tx, store_name: str | None = None) -> list[Incentive]:
+    stmt = select(Incentive).where(Incentive.store_name != "", Incentive.source_id.is_not(None))
+    if store_name is not None:
+        stmt = stmt.where(Incentive.store_name == store_name)
+    return list(tx.scalars(stmt.order_by(Incentive.id)))
+
+
+def count_codes(tx: Tx, incentive_id: int) -> int:
+    return tx.scalar(select(func.count()).where(Code.incentive_id == incentive_id)) or 0
