@@ -226,7 +226,6 @@ query OrdersWithDiscountCodes($query: String!, $first: Int!, $after: String) {
       updatedAt
       cancelledAt
       test
-      currencyCode
       displayFinancialStatus
       discountCodes
       totalPriceSet { shopMoney { amount currencyCode } }

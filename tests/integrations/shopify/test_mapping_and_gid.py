@@ -20,7 +20,6 @@ def order_node(**overrides: Any) -> dict[str, Any]:
         "updatedAt": "2026-10-02T08:30:00Z",
         "cancelledAt": None,
         "test": False,
-        "currencyCode": "EUR",
         "displayFinancialStatus": "PAID",
         "discountCodes": ["SUMMER-AB12CD34"],
         "totalPriceSet": {"shopMoney": {"amount": "89.90", "currencyCode": "EUR"}},

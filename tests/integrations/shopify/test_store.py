@@ -305,7 +305,6 @@ def order(n: int, codes: list[str]) -> dict[str, Any]:
         "updatedAt": "2026-10-02T12:00:00Z",
         "cancelledAt": None,
         "test": False,
-        "currencyCode": "EUR",
         "displayFinancialStatus": "PAID",
         "discountCodes": codes,
         "totalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "EUR"}},
