@@ -18,6 +18,17 @@ from decimal import Decimal
 from typing import Protocol
 
 
+class StoreError(Exception):
+    """Base of every platform package's errors, so callers need not know the platform."""
+
+    #: True when retrying later may succeed (throttling, 5xx, dropped connections).
+    retryable: bool = False
+
+
+class StoreConfigError(StoreError):
+    """The merchant or operator must change something: credentials, scopes, the shop."""
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What ``check()`` learns about a store: who it is and what we may do there."""

@@ -74,13 +74,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Money(TypeDecorator[Decimal]):
     """Exact decimal money: NUMERIC on PostgreSQL, text on SQLite (whose NUMERIC is a float)."""
 
-    impl = Numeric(18, 4, asdecimal=True)
+    # Unconstrained NUMERIC keeps the scale it was given: 25.00 stays 25.00 (not 25.0000).
+    impl = Numeric(asdecimal=True)
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
-        return dialect.type_descriptor(Numeric(18, 4, asdecimal=True))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:

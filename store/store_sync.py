@@ -61,9 +61,18 @@ class PageResult:
 
 
 def upsert_page(
-    tx: Tx, incentive: Incentive, run_id: int, codes: Sequence[tuple[str, str, str | None]]
+    tx: Tx,
+    incentive: Incentive,
+    run_id: int,
+    codes: Sequence[tuple[str, str, str | None]],
+    *,
+    quarantine_reason: str | None = None,
 ) -> PageResult:
-    """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool."""
+    """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool.
+
+    New codes arrive quarantined when ``quarantine_reason`` says the source is
+    unusable, so a pull that dies half-way never leaves claimable dead codes.
+    """
     norms = [norm for _, norm, _ in codes]
     existing = {
         c.code_norm: c
@@ -81,7 +90,8 @@ def upsert_page(
                     "scope": incentive.store_name,
                     "code": code,
                     "code_norm": norm,
-                    "status": "available",
+                    "status": "quarantined" if quarantine_reason else "available",
+                    "quarantine_reason": quarantine_reason,
                     "origin": "store",
                     "platform_id": platform_id,
                     "missing_from_store": False,
@@ -309,3 +319,21 @@ def linked_incentives(tx: Tx, store_name: str | None = None) -> list[Incentive]:
 
 def count_codes(tx: Tx, incentive_id: int) -> int:
     return tx.scalar(select(func.count()).where(Code.incentive_id == incentive_id)) or 0
+
+
+def incentive_for_source(tx: Tx, store_name: str, source_id: str) -> Incentive | None:
+    stmt = select(Incentive).where(
+        Incentive.store_name == store_name, Incentive.source_id == source_id
+    )
+    return tx.scalars(stmt).first()
+
+
+def rescope_codes(tx: Tx, incentive: Incentive, store_name: str) -> int:
+    """Move an incentive's uploaded codes into a store's scope; returns clashes (0 = moved)."""
+    mine = select(Code.code_norm).where(Code.incentive_id == incentive.id)
+    clashes = tx.scalar(
+        select(func.count()).where(Code.scope == store_name, Code.code_norm.in_(mine))
+    ) or 0
+    if clashes == 0:
+        tx.execute(update(Code).where(Code.incentive_id == incentive.id).values(scope=store_name))
+    return clashes

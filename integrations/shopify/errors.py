@@ -37,6 +37,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from integrations.ports import StoreConfigError, StoreError
+
 # Shopify's HTTP statuses that say "this shop cannot be used right now / at all".
 _SHOP_UNAVAILABLE = {
     402: "the shop is frozen (unpaid): the merchant must settle the Shopify bill",
@@ -77,7 +79,7 @@ class ErrorContext:
         return f"{self.shop} ({', '.join(parts)})"
 
 
-class ShopifyError(Exception):
+class ShopifyError(StoreError):
     """Base of every error raised by ``integrations.shopify``."""
 
     retryable = False
@@ -113,7 +115,7 @@ class ShopifyError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-class ShopifyConfigError(ShopifyError):
+class ShopifyConfigError(ShopifyError, StoreConfigError):
     """The merchant or operator must change configuration; retrying cannot help."""
 
 

@@ -1,0 +1,35 @@
+"""Random promo codes that people can type and nobody can guess.
+
+An optional prefix plus a random part drawn with :mod:`secrets` from an
+alphabet without look-alikes (no 0/O, 1/I/L), so a creator reading a code off
+a phone can type it, and knowing one code says nothing about another.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols: no 0, O, 1, I, L
+MIN_RANDOM_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: guessing a neighbour's is hopeless
+PREFIX_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
+MAX_PREFIX_LENGTH = 20
+
+
+def check_prefix(prefix: str) -> str:
+    """Upper-case letters, digits, '-' and '_', at most 20 characters."""
+    normalized = prefix.strip().upper()
+    if not PREFIX_PATTERN.match(normalized):
+        from sync.errors import UsageError
+
+        raise UsageError(
+            f"Code prefix '{prefix}' is not valid: use up to {MAX_PREFIX_LENGTH} letters, "
+            f"digits, '-' or '_', e.g. SUMMER-"
+        )
+    return normalized
+
+
+def new_code(prefix: str = "", length: int = MIN_RANDOM_LENGTH) -> str:
+    if length < MIN_RANDOM_LENGTH:
+        raise ValueError(f"random part must be at least {MIN_RANDOM_LENGTH} characters")
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))

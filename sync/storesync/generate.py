@@ -1,0 +1,111 @@
+"""``codes generate``: create new random codes in the store, then pull them into the pool.
+
+Crash safety: every code is recorded (``code_requests``) *before* the store is
+asked to create it, and settled after. A run that died in between leaves
+requests open; the next run pulls the pool first, settles those that reached
+the store, and asks again for the rest. Codes the store refuses (``TAKEN``:
+someone else has it) are replaced by fresh ones, a bounded number of rounds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from integrations.ports import Store
+from store import events, store_sync
+from store.db import Database
+from store.models import Incentive
+from sync import codegen
+from sync.codes_input import normalize_code
+from sync.errors import DomainError, UsageError
+from sync.storesync.common import Progress, Target, no_progress
+from sync.storesync.pull import PullResult, pull
+
+MAX_ROUNDS = 5
+MAX_GENERATE = 100_000
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    incentive: str
+    requested: int
+    created: int
+    rounds: int
+    failures: dict[str, int] = field(default_factory=dict)  # store error code -> how many
+    pull: PullResult | None = None
+
+
+def generate(
+    db: Database, store: Store, target: Target, count: int, *, prefix: str = "",
+    progress: Progress = no_progress,
+) -> GenerateResult:
+    if not 1 <= count <= MAX_GENERATE:
+        raise UsageError(f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run")
+    prefix = codegen.check_prefix(prefix) if prefix else ""
+    created = _resume_open_requests(db, store, target)
+    failures: Counter[str] = Counter()
+    rounds = 0
+    while created < count and rounds < MAX_ROUNDS:
+        rounds += 1
+        batch = _fresh_codes(db, target, count - created, prefix)
+        outcome = store.create_codes(target.source, batch)
+        _settle(db, target, batch, outcome.failed)
+        created += len(outcome.created)
+        failures.update(outcome.failed.values())
+        progress(len(outcome.created))
+    pulled = pull(db, store, target)
+    with db.transaction() as tx:
+        events.record(tx, "codes.generated", incentive_id=target.id, created=created, rounds=rounds)
+    if created < count:
+        raise DomainError(
+            f"Only {created} of {count} codes could be created in '{target.ref}' after {rounds} "
+            f"rounds (store refusals: {dict(failures)}): try another --prefix or a longer one"
+        )
+    return GenerateResult(target.ref, count, created, rounds, dict(failures), pulled)
+
+
+def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[str]:
+    """New random codes, none already known here, recorded as requested before use."""
+    codes: dict[str, str] = {}
+    while len(codes) < count:
+        drawn = (codegen.new_code(prefix) for _ in range(count - len(codes)))
+        candidates = {normalize_code(c): c for c in drawn}
+        with db.transaction() as tx:
+            taken = store_sync.norms_known(tx, target.store_name, candidates)
+        codes.update((n, c) for n, c in candidates.items() if n not in taken)
+    chosen = list(codes.items())[:count]
+    with db.transaction() as tx:
+        incentive = tx.get_one(Incentive, target.id)
+        store_sync.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
+    return [code for _, code in chosen]
+
+
+def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, str]) -> None:
+    """Mark each requested code created, or failed with the store's error code."""
+    by_norm = {normalize_code(code): error for code, error in failed.items()}
+    with db.transaction() as tx:
+        store_sync.settle_requests(
+            tx, target.id,
+            {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch},
+        )
+
+
+def _resume_open_requests(db: Database, store: Store, target: Target) -> int:
+    """Settle requests a crashed run left open; returns how many reached the store."""
+    with db.transaction() as tx:
+        open_requests = [(r.code, r.code_norm) for r in store_sync.open_requests(tx, target.id)]
+    if not open_requests:
+        return 0
+    pull(db, store, target)
+    with db.transaction() as tx:
+        present = set(store_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests]))
+    missing = [code for code, norm in open_requests if norm not in present]
+    outcome = store.create_codes(target.source, missing) if missing else None
+    failed = outcome.failed if outcome else {}
+    with db.transaction() as tx:
+        store_sync.settle_requests(
+            tx, target.id,
+            {norm: failed.get(code) for code, norm in open_requests},
+        )
+    return len(open_requests) - len(failed)
