@@ -57,6 +57,7 @@ BULK_ADD_BATCH = 250
 BULK_DELETE_BATCH = 250
 #: What a creation's per-code result says when Shopify reported nothing for a code.
 NO_RESULT = "NO_RESULT"
+TAKEN = "TAKEN"  # DiscountErrorCode for a code that exists somewhere in the shop
 
 CodeStreamImpl = CursorCodeStream | BulkCodeStream
 
@@ -207,18 +208,10 @@ class ShopifyStore:
         Codes that are not in the discount yield nothing; observations carry the
         caller's spelling of each code (Shopify compares codes case-insensitively).
         """
-        wanted = {code.casefold(): code for code in codes}
-        for page in self.iter_codes(source):
-            observed_at = self._now()
-            for found in page:
-                name = wanted.pop(found.code.casefold(), None)
-                if name is None:
-                    continue
-                observation = mapping.usage_observation(found, observed_at, as_named=name)
-                if observation is not None:
-                    yield observation
-            if not wanted:
-                return
+        for name, found in self._find(source, codes):
+            observation = mapping.usage_observation(found, self._now(), as_named=name)
+            if observation is not None:
+                yield observation
 
     def iter_orders(self, since: datetime, codes: Iterable[str] = ()) -> Iterator[OrderWithCodes]:
         """Orders updated after ``since`` that used a discount code (optionally one of ``codes``).
@@ -258,21 +251,50 @@ class ShopifyStore:
                     created.append(outcome)
                 else:
                     failed[code] = outcome
+        created += self._reclaim_taken(source, failed)
         log.info("created %d codes in %s, %d failed", len(created), source.platform_id, len(failed))
         return CreationResult(created=tuple(created), failed=failed)
 
     def disable_codes(self, source: CodeSource, codes: Sequence[str]) -> None:
         """Delete the named redeem codes; codes already gone are ignored."""
-        wanted = {code.casefold() for code in codes}
-        ids: list[str] = []
-        for page in self.iter_codes(source):
-            ids += [c.platform_id for c in page if c.code.casefold() in wanted]
-        log.info("deleting %d of %d named codes from %s", len(ids), len(wanted), source.platform_id)
+        ids = [found.platform_id for _, found in self._find(source, codes)]
+        log.info("deleting %d of %d named codes from %s", len(ids), len(codes), source.platform_id)
         discount_id = discount_code_node_gid(source.platform_id)
         for batch in _chunks(ids, BULK_DELETE_BATCH):
             self._delete_batch(discount_id, batch)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _find(self, source: CodeSource, codes: Iterable[str]) -> Iterator[tuple[str, StoreCode]]:
+        """(caller's spelling, store code) for each named code in the source.
+
+        Shopify cannot look a redeem code up by its text, so this walks the
+        source's codes and stops as soon as every named code was seen.
+        """
+        wanted = {code.casefold(): code for code in codes}
+        if not wanted:
+            return
+        for page in self.iter_codes(source):
+            for found in page:
+                name = wanted.pop(found.code.casefold(), None)
+                if name is not None:
+                    yield name, found
+            if not wanted:
+                return
+
+    def _reclaim_taken(self, source: CodeSource, failed: dict[str, str]) -> list[StoreCode]:
+        """Move TAKEN codes that are in this very source from ``failed`` to created.
+
+        A bulk add whose response was lost is sent again by the retry policy;
+        Shopify then answers TAKEN for the codes the first call created. Those
+        (and codes the source already held) are in the source, which is what the
+        caller asked for.
+        """
+        taken = [code for code, why in failed.items() if why == TAKEN]
+        reclaimed = [found for _, found in self._find(source, taken)]
+        for found in reclaimed:
+            failed.pop(next(c for c in taken if c.casefold() == found.code.casefold()), None)
+        return reclaimed
 
     def _source_by_id(self, discount_id: str) -> CodeSource:
         op = queries.DISCOUNT_STATUS

@@ -488,3 +488,16 @@ def test_connect_with_admin_api_url_sends_there(respx_mock: respx.MockRouter) ->
         assert store.resolve_source(SourceRef(discount_code="CODE00001")).code_count == 1
     assert route.called
     assert store.client.shop == "brand.myshopify.com"
+
+
+def test_taken_codes_already_in_this_discount_count_as_created(
+    admin: FakeAdmin, make_store: MakeStore
+) -> None:
+    """A retried bulk add whose first response was lost sees TAKEN for its own codes."""
+    creation_handlers(admin, taken={"CODE00005", "ELSEWHERE"})
+    store = make_store()
+    source = store.resolve_source(SourceRef(discount_id=NODE_GID))
+    result = store.create_codes(source, ["CODE00005", "ELSEWHERE", "FRESH"])
+    assert result.failed == {"ELSEWHERE": "TAKEN"}
+    assert {c.code for c in result.created} == {"CODE00005", "FRESH"}
+    assert "gid://shopify/DiscountRedeemCode/5" in {c.platform_id for c in result.created}
