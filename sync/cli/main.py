@@ -8,7 +8,17 @@ import sys
 import click
 
 from store.migrate import SchemaOutOfDate
-from sync.cli import campaigns, codes, creators, database, demo, incentives, messages, report
+from sync.cli import (
+    campaigns,
+    codes,
+    creators,
+    database,
+    demo,
+    incentives,
+    messages,
+    report,
+    stores,
+)
 from sync.cli.app import App
 from sync.errors import DomainError, UsageError
 
@@ -26,7 +36,7 @@ def cli(ctx: click.Context, config_path: str | None, db_url: str | None, as_json
     ctx.obj = App(config_path=config_path, db_url=db_url, as_json=as_json)
 
 
-for module in (campaigns, incentives, codes, creators, messages, report, database, demo):
+for module in (campaigns, incentives, codes, creators, messages, report, database, demo, stores):
     module.register(cli)
 
 
