@@ -221,10 +221,12 @@ def _check_value(value: Decimal, text: object, field: str, currency: str, places
             field, text, f"is too large: give at most {MAX_INTEGER_DIGITS} digits before the point"
         )
     exponent = Decimal(1).scaleb(-places)
+    given_exponent = value.as_tuple().exponent
+    assert isinstance(given_exponent, int)  # finite, checked above
     with localcontext() as ctx:
         # Enough precision for MAX_INTEGER_DIGITS plus any number of decimals we might see,
         # so quantize never raises InvalidOperation and never rounds unnoticed.
-        ctx.prec = MAX_INTEGER_DIGITS + max(-value.as_tuple().exponent, places) + 2
+        ctx.prec = MAX_INTEGER_DIGITS + max(-given_exponent, places) + 2
         try:
             quantized = value.quantize(exponent)
         except InvalidOperation:  # pragma: no cover - precision above makes this unreachable
