@@ -1,24 +1,33 @@
 """``promosync demo``: a whole promo-code incentive, start to finish, on a fresh SQLite file.
 
-It narrates what a merchant would do by hand: a campaign, an incentive with a
-small pool, creators moved until the pool runs out (and the refusal that
-follows), what a creator sees, a rendered e-mail, and the ROI report.
+It runs what a merchant would do, against the bundled local Shopify (real HTTP
+on loopback): codes generated in the store are pulled into a pool, creators are
+moved until the pool runs out (and the refusal that follows), more codes are
+generated in the store, a creator's view and e-mail are shown, two creators'
+audiences buy with their codes, and the report shows redemptions, revenue and ROI.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
+from integrations.ports import SourceRef
+from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
 from store.db import Database
-from sync import campaigns, codes, creators, incentives, messages, moves, reports
+from sync import campaigns, creators, incentives, messages, moves, reports
+from sync.config import Config, Secret, ShopifyStoreConfig
 from sync.errors import OutOfCodes
 from sync.report_render import render_table
+from sync.stores import open_store
+from sync.storesync import common, generate, link, orders, pull, usage
 
 DEMO_DB_FILE = "promosync-demo.db"
-DEMO_CODES = ("SUMMER-7KQ2MX", "SUMMER-R4HT9C", "SUMMER-PW3ZNB", "SUMMER-XE8DJU", "SUMMER-M6GVYA")
+STORE_NAME = "main"
+DEMO_SHOP_CODES = ("SUMMER-7KQ2MX", "SUMMER-R4HT9C", "SUMMER-PW3ZNB", "SUMMER-XE8DJU")
 DEMO_CREATORS = (
     ("maya.makes", "Maya"),
     ("leo_outdoors", "Leo"),
@@ -31,6 +40,7 @@ DEMO_TEMPLATE = (
     "Hi {{first_name}}! Thanks for joining {{campaign_name}}.\n"
     "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}"
 )
+DEMO_ORDERS = ((0, Decimal("89.90")), (0, Decimal("45.00")), (2, Decimal("120.00")))
 
 
 def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Database:
@@ -40,46 +50,80 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
     say(f"== A fresh database: {path}")
-
-    campaigns.create(db, "Summer launch", key="summer", currency="USD")
-    incentives.add(
-        db, "summer", key="kit", description="20% off the summer kit", value="25.00",
-        cost="8.50", timing="pre_payment",
-    )
-    say("== Campaign 'summer' with incentive 'kit' (value 25.00, cost 8.50, released at pre_payment)")
-    upload = codes.upload(db, "summer/kit", io.StringIO(",\n".join(DEMO_CODES) + ",,"))
-    say(f"   uploaded {upload.stored} codes ({upload.empty} empty entries ignored); "
-        f"the codes themselves stay secret until released")
-    campaigns.set_status(db, "summer", "active")
-
-    for handle, first_name in DEMO_CREATORS:
-        creators.add(db, "summer", handle, email=f"{handle.replace('.', '_')}@example.com",
-                     first_name=first_name)
-    say(f"== {len(DEMO_CREATORS)} creators added at 'candidates'")
-
-    plan = moves.move_stage(db, "summer", "candidates", "pre_payment", dry_run=True)
-    say(f"== Dry run: {plan.summary}")
-    for handle, _ in DEMO_CREATORS:
-        try:
-            outcome = moves.move(db, "summer", handle, "pre_payment")
-            got = ", ".join(f"{r.incentive} → {r.code}" for r in outcome.released)
-            say(f"   {handle}: {outcome.source} → {outcome.target}, released {got}")
-        except OutOfCodes as refused:
-            say(f"   {handle}: REFUSED — {refused}")
-
-    view = creators.view(db, "summer", DEMO_CREATORS[0][0])
-    say(f"== What {view.handle} sees: " + "; ".join(
-        f"{i.description} — {i.status}, code {i.code}" for i in view.incentives))
-    rendered = messages.render(db, "summer", DEMO_CREATORS[0][0], DEMO_TEMPLATE)
-    say("== The e-mail they get:\n" + _indent(rendered.text))
-    waiting = messages.render(db, "summer", DEMO_CREATORS[-1][0], DEMO_TEMPLATE)
-    say(f"== The same template for {DEMO_CREATORS[-1][0]} (still at candidates): the code is blank\n"
-        + _indent(waiting.text))
-
+    with SandboxShop(name="Sunny Outfitters") as shop, _local_shopify(shop) as config:
+        discount = shop.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
+        say(f"== The merchant created discount 'Summer kit 20% off' with {len(DEMO_SHOP_CODES)} "
+            f"codes in their (local) Shopify admin")
+        with open_store(config, STORE_NAME) as (store_name, store):
+            _set_up(db, store, say)
+            target = common.targets(db, store_name, "summer/kit")[0]
+            result = pull.pull(db, store, target)
+            say(f"== Pulled the discount's codes: {result.fetched} in Shopify, {result.new} new in "
+                f"the pool (the codes stay secret until released)")
+            _move_everyone(db, say)
+            made = generate.generate(db, store, target, 3, prefix="SUMMER-")
+            say(f"== Generated {made.created} more codes in Shopify and pulled them; moving the rest")
+            _move_everyone(db, say)
+            _show_creator(db, say)
+            for index, total in DEMO_ORDERS:
+                code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
+                assert code is not None
+                shop.place_order([code], total)
+            say(f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; syncing usage and orders")
+            usage.refresh_usage(db, store, target)
+            orders.pull_orders(db, store, store_name)
+        say(f"   (discount {discount} now has {len(shop.codes_of(discount))} codes in Shopify)")
     report = reports.build(db, "summer")
     say(render_table(report.title, reports.COLUMNS, [r.as_dict() for r in report.rows]))
     return db
 
 
-def _indent(text: str) -> str:
-    return "\n".join("   | " + line for line in text.splitlines())
+@contextmanager
+def _local_shopify(shop: SandboxShop) -> Iterator[Config]:
+    with serve(shop) as server:
+        yield Config(
+            stores={
+                STORE_NAME: ShopifyStoreConfig(
+                    platform="shopify",
+                    shop=shop.domain,
+                    access_token=Secret(server.access_token, key="access_token"),
+                    admin_api_url=server.admin_api_url,
+                )
+            }
+        )
+
+
+def _set_up(db: Database, store: object, say: Callable[[str], None]) -> None:
+    campaigns.create(db, "Summer launch", key="summer", currency="USD")
+    incentives.add(
+        db, "summer", key="kit", description="20% off the summer kit", value="25.00",
+        cost="8.50", timing="pre_payment",
+    )
+    link.link(db, store, STORE_NAME, "summer/kit", SourceRef(discount_code=DEMO_SHOP_CODES[0]))  # type: ignore[arg-type]
+    say("== Campaign 'summer', incentive 'kit' (value 25.00, cost 8.50, released at pre_payment), "
+        "linked to the Shopify discount")
+    campaigns.set_status(db, "summer", "active")
+    for handle, first_name in DEMO_CREATORS:
+        creators.add(db, "summer", handle, email=f"{handle.replace('.', '_')}@example.com",
+                     first_name=first_name)
+    say(f"== {len(DEMO_CREATORS)} creators added at 'candidates'")
+
+
+def _move_everyone(db: Database, say: Callable[[str], None]) -> None:
+    plan = moves.move_stage(db, "summer", "candidates", "pre_payment", dry_run=True)
+    say(f"   dry run: {plan.summary}")
+    for member in plan.outcomes:
+        try:
+            outcome = moves.move(db, "summer", member.handle, "pre_payment")
+            got = ", ".join(f"{r.incentive} → {r.code}" for r in outcome.released)
+            say(f"   {member.handle}: {outcome.source} → {outcome.target}, released {got}")
+        except OutOfCodes as refused:
+            say(f"   {member.handle}: REFUSED — {refused}")
+
+
+def _show_creator(db: Database, say: Callable[[str], None]) -> None:
+    view = creators.view(db, "summer", DEMO_CREATORS[0][0])
+    say(f"== What {view.handle} sees: " + "; ".join(
+        f"{i.description} — {i.status}, code {i.code}" for i in view.incentives))
+    rendered = messages.render(db, "summer", DEMO_CREATORS[0][0], DEMO_TEMPLATE)
+    say("== The e-mail they get:\n" + "\n".join("   | " + line for line in rendered.text.splitlines()))

@@ -51,11 +51,19 @@ class WrongCampaignState(DomainError):
 class OutOfCodes(DomainError):
     """An incentive due at the target stage has no available code; the move is refused."""
 
-    def __init__(self, campaign: str, incentive: str, description: str, handle: str) -> None:
+    def __init__(
+        self, campaign: str, incentive: str, description: str, handle: str, *, linked: bool = False
+    ) -> None:
         self.campaign, self.incentive, self.handle = campaign, incentive, handle
+        ref = f"{campaign}/{incentive}"
+        fix = (
+            f"generate more with `promosync codes generate {ref} --count 50` (or create them in "
+            f"the store and run `promosync sync pull {ref}`)"
+            if linked
+            else f"upload more with `promosync codes upload {ref} --file codes.txt`"
+        )
         super().__init__(
             f"Incentive '{incentive}' ({description}) has no codes left, so '{handle}' stays "
-            f"where they are: upload more with `promosync codes upload {campaign}/{incentive} "
-            f"--file codes.txt`"
+            f"where they are: {fix}"
         )
 

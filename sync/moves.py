@@ -109,7 +109,13 @@ def _due(tx: Tx, campaign: Campaign, member: Member, entered: Sequence[str]) -> 
 def _claim(tx: Tx, campaign: Campaign, incentive: Incentive, member: Member) -> Release:
     code = pool.claim_code(tx, incentive, member.creator.id, incentive.timing)
     if code is None:
-        raise OutOfCodes(campaign.key, incentive.key, incentive.description, member.creator.handle)
+        raise OutOfCodes(
+            campaign.key,
+            incentive.key,
+            incentive.description,
+            member.creator.handle,
+            linked=incentive.source_id is not None,
+        )
     events.record(
         tx,
         "code.assigned",

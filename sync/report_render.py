@@ -30,6 +30,8 @@ ColumnKind = Literal["text", "int", "money", "ratio"]
 NUMERIC_KINDS: frozenset[str] = frozenset({"int", "money", "ratio"})
 
 NO_VALUE = "—"
+# Wide enough for any report: tables never expand, so they render at their natural width.
+NATURAL_WIDTH = 1_000
 RATIO_PERCENT_PLACES = Decimal("0.1")  # table: 212.5%
 RATIO_PLACES = Decimal("0.0001")  # CSV and JSON: 2.1250
 
@@ -63,6 +65,9 @@ def render_table(
 ) -> str:
     """The rows as a rich table, returned as plain text (no colour codes).
 
+    Without ``console_width`` the table takes its natural width (it does not
+    expand), so no column is squeezed to nothing when output is piped.
+
     Numbers are right-aligned; money keeps its decimals (or ``Column.places``) with
     thousands separators; ratios are percentages with one decimal; None is ``—``.
     """
@@ -82,7 +87,7 @@ def render_table(
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=console_width,
+        width=console_width or NATURAL_WIDTH,
         color_system=None,
         force_terminal=False,
         no_color=True,

@@ -8,12 +8,13 @@ cost is zero. Rows: the campaign total, one per incentive, one per released code
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from store import catalog, pool, reporting
 from store.db import Database
 from sync import lookup
+from sync.money import minor_units
 from sync.report_render import Column
 
 RATIO_PLACES = Decimal("0.0001")
@@ -139,9 +140,17 @@ def build(db: Database, campaign_key: str) -> Report:
         codes_assigned=sum(c.assigned + c.revoked for c in counts.values()),
         codes_quarantined=sum(c.quarantined for c in counts.values()),
     )
-    return Report(
-        campaign.key, campaign.name, campaign.currency, [campaign_row, *incentive_rows, *code_rows]
-    )
+    exponent = Decimal(1).scaleb(-minor_units(campaign.currency))
+    rows = [
+        replace(
+            row,
+            value=row.value.quantize(exponent),
+            cost=row.cost.quantize(exponent),
+            revenue=row.revenue.quantize(exponent),
+        )
+        for row in (campaign_row, *incentive_rows, *code_rows)
+    ]
+    return Report(campaign.key, campaign.name, campaign.currency, rows)
 
 
 def _total(

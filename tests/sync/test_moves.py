@@ -1,4 +1,4 @@
-"""Stage moves release codes: exactly one per creator and incentive, refused when a pool is empty."""
+"""Stage moves release one code per creator and incentive, refused when a pool is empty."""
 
 from __future__ import annotations
 
