@@ -150,7 +150,8 @@ def test_bulk_delete_by_search(gql: Gql, shop: SandboxShop) -> None:
     number = shop.create_code_discount("T", codes=["A", "B"])
     shop.place_order(["A"], Decimal("5"))
     query = """mutation Del($discountId: ID!, $search: String) {
-      discountCodeRedeemCodeBulkDelete(discountId: $discountId, search: $search) { job { id done } userErrors { code } } }"""
+      discountCodeRedeemCodeBulkDelete(discountId: $discountId, search: $search) {
+        job { id done } userErrors { code } } }"""
     job = gql(query, {"discountId": code_discount_gid(number), "search": "times_used:0"})["data"][
         "discountCodeRedeemCodeBulkDelete"
     ]["job"]

@@ -98,7 +98,9 @@ def test_invalid_bulk_queries_are_user_errors(gql: Gql) -> None:
         """{ orders { edges { node { id discountApplications { edges { node { index } } } } } } }"""
     )
     assert _start(gql, two_levels)["userErrors"] == []  # two levels: allowed
-    six = "{ discountNodes { edges { node { id discount { ... on DiscountCodeBasic { a: codes { edges { node { id } } } b: codes { edges { node { id } } } c: codes { edges { node { id } } } d: codes { edges { node { id } } } e: codes { edges { node { id } } } } } } } } }"
+    codes = " ".join(f"c{i}: codes {{ edges {{ node {{ id }} }} }}" for i in range(5))
+    on_basic = f"... on DiscountCodeBasic {{ {codes} }}"
+    six = f"{{ discountNodes {{ edges {{ node {{ id discount {{ {on_basic} }} }} }} }} }}"
     for bad in ("{ shop { id } }", "{ nope }", six):
         result = _start(gql, bad)
         assert result["bulkOperation"] is None
@@ -117,8 +119,10 @@ def test_sixth_concurrent_bulk_query_hits_the_limit(gql: Gql, shop: SandboxShop)
 def test_orders_bulk_export_nests_discount_applications(gql: Gql, shop: SandboxShop) -> None:
     shop.create_code_discount("S", codes=["ONE", "TWO"])
     shop.place_order(["ONE", "TWO"], Decimal("12.50"))
-    inner = """{ orders(query: "financial_status:paid") { edges { node { id name totalPriceSet { shopMoney { amount currencyCode } }
-      discountApplications { edges { node { __typename ... on DiscountCodeApplication { code } } } } } } } }"""
+    inner = """{ orders(query: "financial_status:paid") { edges { node {
+      id name totalPriceSet { shopMoney { amount currencyCode } }
+      discountApplications { edges { node { __typename ... on DiscountCodeApplication { code } } } }
+    } } } }"""
     op = _start(gql, inner)["bulkOperation"]
     shop.bulk_operations.wait_until_finished()
     _poll(gql, op["id"])
