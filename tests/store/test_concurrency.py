@@ -24,8 +24,8 @@ import pytest
 from sqlalchemy import func, select
 
 from store import catalog, pool
-from store.db import Database
-from store.models import Assignment, Code, Creator, Incentive, Membership
+from store.db import Database, Tx
+from store.models import Assignment, Campaign, Code, Creator, Incentive, Membership
 from sync import lookup, moves, workflow
 from sync.errors import OutOfCodes
 from tests import builders
@@ -193,9 +193,7 @@ def read_state(db: Database, campaign: str) -> PoolState:
     )
 
 
-def _campaign_id(tx: Any, key: str) -> int:
-    from store.models import Campaign
-
+def _campaign_id(tx: Tx, key: str) -> int:
     return int(tx.scalar(select(Campaign.id).where(Campaign.key == key)))
 
 
