@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 import httpx
 
+from integrations.shopify.classify import error_for_response
 from integrations.shopify.errors import (
     ErrorContext,
     ServerError,
     TransportError,
-    error_for_response,
 )
 
 log = logging.getLogger(__name__)

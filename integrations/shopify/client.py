@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from integrations.shopify.auth import Auth
+from integrations.shopify.classify import error_for_response
 from integrations.shopify.errors import (
     AuthenticationError,
     BulkOperationError,
@@ -31,7 +32,6 @@ from integrations.shopify.errors import (
     ThrottledError,
     TransientError,
     TransportError,
-    error_for_response,
 )
 from integrations.shopify.pacing import CostPacer
 from integrations.shopify.queries import Operation

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from integrations.shopify import classify
 from integrations.shopify import errors as e
 from tests.integrations.shopify.builders import SHOP, cost
 
@@ -34,7 +35,7 @@ def graphql_body(code: str, message: str = "boom") -> dict[str, Any]:
 def test_http_status_maps_to_one_exception_class(
     status: int, expected: type[e.ShopifyError], retryable: bool
 ) -> None:
-    error = e.error_for_response(CTX, status, {"x-request-id": "r1"}, None)
+    error = classify.error_for_response(CTX, status, {"x-request-id": "r1"}, None)
     assert type(error) is expected
     assert error.retryable is retryable
     assert error.status == status
@@ -54,7 +55,7 @@ def test_http_status_maps_to_one_exception_class(
 def test_graphql_error_code_maps_to_one_exception_class(
     code: str, expected: type[e.ShopifyError]
 ) -> None:
-    error = e.error_for_response(CTX, 200, {}, graphql_body(code))
+    error = classify.error_for_response(CTX, 200, {}, graphql_body(code))
     assert type(error) is expected
 
 
@@ -65,20 +66,20 @@ def test_config_errors_are_never_retryable() -> None:
 
 
 def test_usable_answer_maps_to_no_error() -> None:
-    assert e.error_for_response(CTX, 200, {}, {"data": {"shop": {}}}) is None
+    assert classify.error_for_response(CTX, 200, {}, {"data": {"shop": {}}}) is None
 
 
 def test_non_json_200_is_a_transient_server_error() -> None:
-    assert isinstance(e.error_for_response(CTX, 200, {}, None), e.ServerError)
+    assert isinstance(classify.error_for_response(CTX, 200, {}, None), e.ServerError)
 
 
 def test_oauth_invalid_client_is_an_authentication_error() -> None:
-    error = e.error_for_response(CTX, 400, {}, {"error": "invalid_client"})
+    error = classify.error_for_response(CTX, 400, {}, {"error": "invalid_client"})
     assert isinstance(error, e.AuthenticationError)
 
 
 def test_401_message_names_shop_operation_request_id_and_fix() -> None:
-    error = e.error_for_response(CTX, 401, {"x-request-id": "abc-123"}, None)
+    error = classify.error_for_response(CTX, 401, {"x-request-id": "abc-123"}, None)
     assert str(error) == (
         "Shopify rejected the access token for brand.myshopify.com "
         "(operation DiscountByCode, HTTP 401, request id abc-123): check SHOPIFY_ACCESS_TOKEN"
@@ -87,7 +88,7 @@ def test_401_message_names_shop_operation_request_id_and_fix() -> None:
 
 def test_messages_are_one_line() -> None:
     body = {"errors": [{"message": "line one\nline two", "extensions": {"code": "X"}}]}
-    assert "\n" not in str(e.error_for_response(CTX, 200, {}, body))
+    assert "\n" not in str(classify.error_for_response(CTX, 200, {}, body))
 
 
 def test_graphql_request_id_is_used_when_header_is_missing() -> None:
@@ -96,7 +97,7 @@ def test_graphql_request_id_is_used_when_header_is_missing() -> None:
             {"message": "x", "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": "gq-9"}}
         ]
     }
-    assert e.error_for_response(CTX, 200, {}, body).request_id == "gq-9"  # type: ignore[union-attr]
+    assert classify.error_for_response(CTX, 200, {}, body).request_id == "gq-9"  # type: ignore[union-attr]
 
 
 def test_given_throttled_then_wait_is_missing_points_over_restore_rate() -> None:
@@ -104,17 +105,17 @@ def test_given_throttled_then_wait_is_missing_points_over_restore_rate() -> None
         **graphql_body("THROTTLED"),
         "extensions": {"cost": cost(requested=752, actual=None, available=100, rate=50)},
     }
-    error = e.error_for_response(CTX, 200, {}, body)
+    error = classify.error_for_response(CTX, 200, {}, body)
     assert isinstance(error, e.ThrottledError)
     assert error.retry_after == pytest.approx((752 - 100) / 50)
 
 
 def test_throttle_wait_without_cost_information_defaults_to_one_second() -> None:
-    assert e.throttle_wait(None) == e.DEFAULT_RETRY_AFTER_SECONDS
+    assert classify.throttle_wait(None) == classify.DEFAULT_RETRY_AFTER_SECONDS
 
 
 def test_429_uses_retry_after_seconds() -> None:
-    error = e.error_for_response(CTX, 429, {"retry-after": "2.5"}, None)
+    error = classify.error_for_response(CTX, 429, {"retry-after": "2.5"}, None)
     assert isinstance(error, e.RateLimitedError)
     assert error.retry_after == 2.5
 
@@ -122,13 +123,13 @@ def test_429_uses_retry_after_seconds() -> None:
 def test_429_accepts_an_http_date_retry_after() -> None:
     headers = {"retry-after": "Thu, 01 Jan 2026 00:00:10 GMT"}
     now = 1767225600.0  # 2026-01-01T00:00:00Z
-    error = e.error_for_response(CTX, 429, headers, None, now=now)
+    error = classify.error_for_response(CTX, 429, headers, None, now=now)
     assert error is not None and getattr(error, "retry_after", None) == pytest.approx(10.0)
 
 
 def test_429_without_retry_after_waits_the_default() -> None:
-    error = e.error_for_response(CTX, 429, {}, None)
-    assert getattr(error, "retry_after", None) == e.DEFAULT_RETRY_AFTER_SECONDS
+    error = classify.error_for_response(CTX, 429, {}, None)
+    assert getattr(error, "retry_after", None) == classify.DEFAULT_RETRY_AFTER_SECONDS
 
 
 def test_user_errors_list_every_field_and_code() -> None:
