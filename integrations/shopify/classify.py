@@ -32,6 +32,7 @@ _SHOP_UNAVAILABLE = {
     423: "the shop is locked by Shopify: the merchant must contact Shopify support",
 }
 # OAuth error codes a token endpoint uses for bad client credentials (RFC 6749 §5.2).
+# ASSUMPTION: Shopify's token endpoint answers bad credentials with 400 + one of these or 401.
 _OAUTH_CREDENTIAL_ERRORS = frozenset({"invalid_client", "invalid_grant", "unauthorized_client"})
 # When Shopify says 429 without a usable Retry-After, wait this long.
 DEFAULT_RETRY_AFTER_SECONDS = 1.0

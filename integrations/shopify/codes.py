@@ -112,6 +112,8 @@ class BulkCodeStream:
         if operation is None:
             yield from self._fall_back()
             return
+        # ASSUMPTION: objectCount counts every JSONL line (the one DiscountNode root plus its
+        # redeem codes) and rootObjectCount the roots, so the difference is the code count.
         in_file = int(operation.get("objectCount") or 0) - int(
             operation.get("rootObjectCount") or 0
         )
