@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from integrations.sandbox.shopify import Fault, FaultConfig, SandboxShop, serve
+from integrations.sandbox.shopify import BucketConfig, Fault, FaultConfig, SandboxShop, serve
 from integrations.shopify.store import ShopifyStore
 from store.db import Database
 from store.models import Code
@@ -50,7 +50,8 @@ def test_pull_killed_half_way_and_rerun_ends_in_the_same_state(
     slow_pages = FaultConfig(
         rates={Fault.SLOW: 1.0}, slow_seconds=0.1, operations=frozenset({"DiscountRedeemCodesPage"})
     )
-    with SandboxShop() as shop:
+    # Throttling is tested elsewhere; here it would only make the test wait for the bucket.
+    with SandboxShop(bucket=BucketConfig(enabled=False)) as shop:
         shop.create_code_discount("Summer", codes=wanted)
         with serve(shop, faults=slow_pages) as server:
             with ShopifyStore.connect(
