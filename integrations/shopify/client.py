@@ -13,8 +13,9 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -77,6 +78,7 @@ class ClientStats:
     """Counters of one client's life, for logs and benchmarks. Contains no secrets."""
 
     requests: int = 0
+    by_operation: Counter[str] = field(default_factory=Counter)
     throttled: int = 0
     rate_limited: int = 0
     server_errors: int = 0
@@ -182,6 +184,7 @@ class ShopifyClient:
         headers = {**self._auth.headers(), "Accept": "application/json"}
         with self._stats_lock:
             self.stats.requests += 1
+            self.stats.by_operation[operation] += 1
         try:
             response = self._http.post(self.endpoint, json=body, headers=headers)
             payload = _decode(response)
