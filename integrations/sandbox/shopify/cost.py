@@ -85,16 +85,23 @@ class SelectionWalker:
         self.fragments = fragments
         self.variables = variables
         self.problems: list[PageProblem] = []
+        # Actual cost revisits the same selections for each of up to 250 nodes.
+        self._collected: dict[tuple[tuple[int, ...], str | None], dict[str, list[FieldNode]]] = {}
 
     # Collect the fields a selection set asks of an object of type ``concrete``
     # (None: every field regardless of type conditions), merged by response key.
     def collect(
         self, selection_sets: Iterable[SelectionSetNode], concrete: GraphQLObjectType | None
     ) -> dict[str, list[FieldNode]]:
-        fields: dict[str, list[FieldNode]] = {}
-        for selection_set in selection_sets:
-            self._collect_into(selection_set, concrete, fields)
-        return fields
+        selection_sets = list(selection_sets)
+        key = (tuple(id(s) for s in selection_sets), concrete.name if concrete else None)
+        found = self._collected.get(key)
+        if found is None:
+            found = {}
+            for selection_set in selection_sets:
+                self._collect_into(selection_set, concrete, found)
+            self._collected[key] = found
+        return found
 
     def _applies(self, condition: str | None, concrete: GraphQLObjectType | None) -> bool:
         if condition is None or concrete is None or condition == concrete.name:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -254,6 +254,7 @@ class GraphQLEndpoint:
                 variable_values=variables,
                 operation_name=operation.name.value if operation.name else None,
                 context_value=RequestContext(self.shop, base_url),
+                is_awaitable=_never_awaitable,  # resolvers are synchronous: skip the checks
             )
             assert not hasattr(result, "__await__"), "resolvers are synchronous"
             data = result.data
@@ -271,6 +272,10 @@ class GraphQLEndpoint:
         body["data"] = data
         body["extensions"] = self._cost(requested, actual)
         return Outcome(200, body, requested_cost=requested, actual_cost=actual)
+
+
+def _never_awaitable(_value: Any) -> TypeGuard[Awaitable[Any]]:
+    return False
 
 
 THROTTLED_ERROR: JsonBody = {

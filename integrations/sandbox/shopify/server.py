@@ -47,6 +47,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as Shopify; bodies carry Content-Length
+    # Headers and body go out in separate writes; with Nagle on, each keep-alive
+    # response waits for a delayed ACK (~40 ms) and paging crawls at ~20 pages/s.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -94,11 +97,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/admin/oauth/access_token":
             form = self._form(body)
             status, payload = client_credentials_grant(sandbox.shop, form)
-            self._send(status, payload, request_id)
             sandbox.stats.record(RequestRecord(path, None, status, None))
+            self._send(status, payload, request_id)
         else:
-            self._send(404, NOT_FOUND_BODY, request_id)
             sandbox.stats.record(RequestRecord(path, None, 404, None))
+            self._send(404, NOT_FOUND_BODY, request_id)
 
     def _form(self, body: bytes) -> dict[str, str]:
         if "json" in (self.headers.get("Content-Type") or ""):
@@ -112,8 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _graphql(self, sandbox: SandboxServer, body: bytes, request_id: str) -> None:
         token = self.headers.get(ACCESS_TOKEN_HEADER)
         if not sandbox.shop.tokens.is_valid(token):
-            self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
             sandbox.stats.record(RequestRecord(GRAPHQL_PATH, None, 401, None))
+            self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
             return
         outcome: Outcome = sandbox.endpoint.handle(
             body,
@@ -121,10 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
             request_id=request_id,
             still_wanted=self._client_still_there,
         )
-        if outcome.body is None:
-            self._drop()
-        else:
-            self._send(outcome.status, outcome.body, request_id, outcome.headers)
+        # Counted before answering, so a client that has its response sees it counted.
         sandbox.stats.record(
             RequestRecord(
                 GRAPHQL_PATH,
@@ -136,6 +136,10 @@ class _Handler(BaseHTTPRequestHandler):
                 outcome.actual_cost,
             )
         )
+        if outcome.body is None:
+            self._drop()
+        else:
+            self._send(outcome.status, outcome.body, request_id, outcome.headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         sandbox = self.server.sandbox
@@ -148,10 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
         )
         found = sandbox.shop.bulk_operations.file_for(key) if key else None
         if found is None:
-            self._send(404, NOT_FOUND_BODY, request_id)
             sandbox.stats.record(RequestRecord(path, None, 404, None))
+            self._send(404, NOT_FOUND_BODY, request_id)
             return
         # Bulk result URLs are pre-signed storage URLs: no access token needed.
+        sandbox.stats.record(RequestRecord(BULK_RESULTS_PREFIX, None, 200, None))
         self.send_response(200)
         self.send_header("Content-Type", JSONL_TYPE)
         self.send_header("Content-Length", str(found.stat().st_size))
@@ -160,7 +165,6 @@ class _Handler(BaseHTTPRequestHandler):
         with found.open("rb") as fh:
             while chunk := fh.read(STREAM_CHUNK_BYTES):
                 self.wfile.write(chunk)
-        sandbox.stats.record(RequestRecord(BULK_RESULTS_PREFIX, None, 200, None))
 
 
 @dataclass
