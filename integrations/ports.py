@@ -150,7 +150,7 @@ class Store(Protocol):
         ...
 
     def iter_orders(self, since: datetime, codes: Iterable[str] = ()) -> Iterator[OrderWithCodes]:
-        """Orders updated since ``since`` that used a discount code (optionally one of ``codes``)."""
+        """Orders updated since ``since`` that used a code (optionally one of ``codes``)."""
         ...
 
     def create_codes(self, source: CodeSource, codes: Sequence[str]) -> CreationResult:

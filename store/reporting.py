@@ -78,9 +78,11 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
         return {}
     latest: dict[int, int] = {}
     first_seen: dict[int, datetime] = {}
-    observations = select(
-        UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at
-    ).where(UsageObservation.code_id.in_(code_ids)).order_by(UsageObservation.observed_at)
+    observations = (
+        select(UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at)
+        .where(UsageObservation.code_id.in_(code_ids))
+        .order_by(UsageObservation.observed_at)
+    )
     for code_id, count, at in tx.execute(observations):
         latest[code_id] = count
         if count > 0 and code_id not in first_seen:
@@ -93,21 +95,22 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
             OrderCode.code_id.is_not(None),
             StoreOrder.cancelled.is_(False),
             StoreOrder.test.is_(False),
-            StoreOrder.id.in_(
-                select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))
-            ),
+            StoreOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
         )
         .order_by(StoreOrder.id, OrderCode.id)
     )
-    for order_id, total, processed_at, code_id in tx.execute(used):
-        orders.setdefault(order_id, (total, processed_at, []))[2].append(code_id)
+    for order_id, total, processed_at, used_code in tx.execute(used):
+        if used_code is not None:  # filtered in SQL; narrows the type
+            orders.setdefault(order_id, (total, processed_at, []))[2].append(used_code)
     revenue: dict[int, Decimal] = {}
     order_counts: dict[int, int] = {}
     for total, processed_at, codes in orders.values():
         share = (total / len(codes)).quantize(CENT, rounding=ROUND_DOWN)
         remainder = total - share * len(codes)
         for index, code_id in enumerate(codes):
-            revenue[code_id] = revenue.get(code_id, Decimal(0)) + share + (remainder if index == 0 else 0)
+            revenue[code_id] = (
+                revenue.get(code_id, Decimal(0)) + share + (remainder if index == 0 else 0)
+            )
             order_counts[code_id] = order_counts.get(code_id, 0) + 1
             if code_id not in first_seen or processed_at < first_seen[code_id]:
                 first_seen[code_id] = processed_at

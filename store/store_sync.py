@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import CursorResult, Update, and_, func, insert, or_, select, update
 
 from store.db import Tx
 from store.models import Assignment, Code, Incentive, utcnow
@@ -39,7 +40,9 @@ def begin_run(tx: Tx, store_name: str, kind: str, incentive_id: int | None = Non
     return run
 
 
-def finish_run(tx: Tx, run_id: int, *, status: str, error: str | None = None, **counts: int | None) -> None:
+def finish_run(
+    tx: Tx, run_id: int, *, status: str, error: str | None = None, **counts: int | None
+) -> None:
     run = tx.get_one(SyncRun, run_id)
     run.status, run.error, run.finished_at = status, error, utcnow()
     for key, value in counts.items():
@@ -109,7 +112,7 @@ def upsert_page(
             if known.status == "quarantined" and known.quarantine_reason == GONE_FROM_STORE:
                 known.status, known.quarantine_reason = "available", None
     if new_rows:
-        tx.execute(Code.__table__.insert(), new_rows)
+        tx.execute(insert(Code), new_rows)
     return PageResult(len(new_rows), len(codes) - len(foreign), foreign)
 
 
@@ -120,36 +123,52 @@ class Settled:
     restored: int  # codes back in circulation after their discount became usable
 
 
-def finish_pull(tx: Tx, incentive: Incentive, run_id: int, *, source_status: str, usable: bool) -> Settled:
+def finish_pull(
+    tx: Tx, incentive: Incentive, run_id: int, *, source_status: str, usable: bool
+) -> Settled:
     """After a complete pull: settle codes the run did not see and the source's status."""
     mine = and_(Code.incentive_id == incentive.id, Code.scope == incentive.store_name)
     unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id != run_id)
-    flagged = tx.execute(
+    flagged = _changed(
+        tx,
         update(Code)
-        .where(mine, unseen, Code.status.in_(("assigned", "revoked")), Code.missing_from_store.is_(False))
-        .values(missing_from_store=True)
-    ).rowcount
-    quarantined = tx.execute(
+        .where(
+            mine,
+            unseen,
+            Code.status.in_(("assigned", "revoked")),
+            Code.missing_from_store.is_(False),
+        )
+        .values(missing_from_store=True),
+    )
+    quarantined = _changed(
+        tx,
         update(Code)
         .where(mine, unseen, Code.status == "available")
-        .values(status="quarantined", quarantine_reason=GONE_FROM_STORE, missing_from_store=True)
-    ).rowcount
+        .values(status="quarantined", quarantine_reason=GONE_FROM_STORE, missing_from_store=True),
+    )
     unusable_reason = SOURCE_UNUSABLE.format(status=source_status)
     restored = 0
     if usable:
-        restored = tx.execute(
+        restored = _changed(
+            tx,
             update(Code)
             .where(mine, Code.status == "quarantined", Code.quarantine_reason.like("discount is %"))
-            .values(status="available", quarantine_reason=None)
-        ).rowcount
+            .values(status="available", quarantine_reason=None),
+        )
     else:
-        quarantined += tx.execute(
+        quarantined += _changed(
+            tx,
             update(Code)
             .where(mine, Code.status == "available")
-            .values(status="quarantined", quarantine_reason=unusable_reason)
-        ).rowcount
+            .values(status="quarantined", quarantine_reason=unusable_reason),
+        )
     incentive.source_status = source_status
     return Settled(quarantined, flagged, restored)
+
+
+def _changed(tx: Tx, statement: Update) -> int:
+    """Run an UPDATE and return how many rows it changed."""
+    return cast(CursorResult[Any], tx.execute(statement)).rowcount
 
 
 def assigned_codes(tx: Tx, incentive_id: int) -> list[Code]:
@@ -166,7 +185,7 @@ def record_usage(tx: Tx, observations: Iterable[tuple[int, int, datetime]]) -> i
     """Store ``(code_id, usage_count, observed_at)`` observations; returns how many."""
     rows = [{"code_id": c, "usage_count": n, "observed_at": at} for c, n, at in observations]
     if rows:
-        tx.execute(UsageObservation.__table__.insert(), rows)
+        tx.execute(insert(UsageObservation), rows)
     return len(rows)
 
 
@@ -237,7 +256,7 @@ def advance_cursor(tx: Tx, store_name: str, kind: str, position: datetime) -> No
 def request_codes(tx: Tx, incentive: Incentive, codes: Sequence[tuple[str, str]]) -> None:
     """Record codes about to be created in the store, before asking it."""
     tx.execute(
-        CodeRequest.__table__.insert(),
+        insert(CodeRequest),
         [
             {
                 "incentive_id": incentive.id,
@@ -331,9 +350,10 @@ def incentive_for_source(tx: Tx, store_name: str, source_id: str) -> Incentive |
 def rescope_codes(tx: Tx, incentive: Incentive, store_name: str) -> int:
     """Move an incentive's uploaded codes into a store's scope; returns clashes (0 = moved)."""
     mine = select(Code.code_norm).where(Code.incentive_id == incentive.id)
-    clashes = tx.scalar(
-        select(func.count()).where(Code.scope == store_name, Code.code_norm.in_(mine))
-    ) or 0
+    clashes = (
+        tx.scalar(select(func.count()).where(Code.scope == store_name, Code.code_norm.in_(mine)))
+        or 0
+    )
     if clashes == 0:
         tx.execute(update(Code).where(Code.incentive_id == incentive.id).values(scope=store_name))
     return clashes

@@ -75,9 +75,7 @@ def set_status(db: Database, key: str, status: str) -> Campaign:
         campaign = lookup.campaign(tx, key, lock=True)
         if status not in TRANSITIONS[campaign.status]:
             allowed = TRANSITIONS[campaign.status]
-            fix = (
-                f"it can go to {' or '.join(allowed)}" if allowed else "archived is final"
-            )
+            fix = f"it can go to {' or '.join(allowed)}" if allowed else "archived is final"
             raise WrongCampaignState(key, campaign.status, f"making it {status}", fix)
         previous, campaign.status = campaign.status, status
         events.record(tx, "campaign.status", campaign_id=campaign.id, old=previous, new=status)

@@ -65,7 +65,7 @@ def _secret(value: Any, key: str) -> Secret | None:
     if value is None or isinstance(value, Secret):
         return value
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string, e.g. \"${SHOPIFY_ACCESS_TOKEN}\"")
+        raise ValueError('must be a non-empty string, e.g. "${SHOPIFY_ACCESS_TOKEN}"')
     return Secret(value, key=key)
 
 
@@ -210,7 +210,9 @@ def load(config_path: str | None = None, db_url: str | None = None) -> Config:
 def _explain(error: ValidationError, path: Path | None) -> str:
     problems = []
     for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"] if part not in ("shopify", "woocommerce"))
+        where = ".".join(
+            str(part) for part in item["loc"] if part not in ("shopify", "woocommerce")
+        )
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "is not a known key (see config.example.toml)"

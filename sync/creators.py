@@ -53,9 +53,7 @@ def add(
             )
         creator = catalog.upsert_creator(tx, handle, email=email, first_name=first_name)
         if catalog.find_member(tx, campaign.id, handle) is not None:
-            raise AlreadyExists(
-                "creator", handle, f"they are already in campaign '{campaign.key}'"
-            )
+            raise AlreadyExists("creator", handle, f"they are already in campaign '{campaign.key}'")
         catalog.add_membership(tx, campaign, creator, workflow.ENTRY_STAGE)
         events.record(tx, "creator.added", campaign_id=campaign.id, creator_id=creator.id)
     return workflow.ENTRY_STAGE
@@ -99,8 +97,10 @@ def view_in(tx: Tx, campaign: Campaign, handle: str) -> CreatorView:
     for incentive in catalog.incentives_of(tx, campaign.id):
         release = released.get(incentive.id)
         revoked = release is not None and release.assignment.revoked_at is not None
-        visible = release is not None and not revoked and (
-            stage == workflow.EXIT_STAGE or workflow.reached(stages, stage, incentive.timing)
+        visible = (
+            release is not None
+            and not revoked
+            and (stage == workflow.EXIT_STAGE or workflow.reached(stages, stage, incentive.timing))
         )
         views.append(
             IncentiveView(

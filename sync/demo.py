@@ -52,24 +52,34 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
     say(f"== A fresh database: {path}")
     with SandboxShop(name="Sunny Outfitters") as shop, _local_shopify(shop) as config:
         discount = shop.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
-        say(f"== The merchant created discount 'Summer kit 20% off' with {len(DEMO_SHOP_CODES)} "
-            f"codes in their (local) Shopify admin")
+        say(
+            f"== The merchant created discount 'Summer kit 20% off' with {len(DEMO_SHOP_CODES)} "
+            f"codes in their (local) Shopify admin"
+        )
         with open_store(config, STORE_NAME) as (store_name, store):
             _set_up(db, store, say)
             target = common.targets(db, store_name, "summer/kit")[0]
             result = pull.pull(db, store, target)
-            say(f"== Pulled the discount's codes: {result.fetched} in Shopify, {result.new} new in "
-                f"the pool (the codes stay secret until released)")
+            say(
+                f"== Pulled the discount's codes: {result.fetched} in Shopify, {result.new} new in "
+                f"the pool (the codes stay secret until released)"
+            )
             _move_everyone(db, say)
             made = generate.generate(db, store, target, 3, prefix="SUMMER-")
-            say(f"== Generated {made.created} more codes in Shopify and pulled them; moving the rest")
+            say(
+                f"== Generated {made.created} more codes in Shopify and pulled them; "
+                "moving the rest"
+            )
             _move_everyone(db, say)
             _show_creator(db, say)
             for index, total in DEMO_ORDERS:
                 code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
                 assert code is not None
                 shop.place_order([code], total)
-            say(f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; syncing usage and orders")
+            say(
+                f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; "
+                "syncing usage and orders"
+            )
             usage.refresh_usage(db, store, target)
             orders.pull_orders(db, store, store_name)
         say(f"   (discount {discount} now has {len(shop.codes_of(discount))} codes in Shopify)")
@@ -96,16 +106,28 @@ def _local_shopify(shop: SandboxShop) -> Iterator[Config]:
 def _set_up(db: Database, store: object, say: Callable[[str], None]) -> None:
     campaigns.create(db, "Summer launch", key="summer", currency="USD")
     incentives.add(
-        db, "summer", key="kit", description="20% off the summer kit", value="25.00",
-        cost="8.50", timing="pre_payment",
+        db,
+        "summer",
+        key="kit",
+        description="20% off the summer kit",
+        value="25.00",
+        cost="8.50",
+        timing="pre_payment",
     )
     link.link(db, store, STORE_NAME, "summer/kit", SourceRef(discount_code=DEMO_SHOP_CODES[0]))  # type: ignore[arg-type]
-    say("== Campaign 'summer', incentive 'kit' (value 25.00, cost 8.50, released at pre_payment), "
-        "linked to the Shopify discount")
+    say(
+        "== Campaign 'summer', incentive 'kit' (value 25.00, cost 8.50, released at pre_payment), "
+        "linked to the Shopify discount"
+    )
     campaigns.set_status(db, "summer", "active")
     for handle, first_name in DEMO_CREATORS:
-        creators.add(db, "summer", handle, email=f"{handle.replace('.', '_')}@example.com",
-                     first_name=first_name)
+        creators.add(
+            db,
+            "summer",
+            handle,
+            email=f"{handle.replace('.', '_')}@example.com",
+            first_name=first_name,
+        )
     say(f"== {len(DEMO_CREATORS)} creators added at 'candidates'")
 
 
@@ -123,7 +145,12 @@ def _move_everyone(db: Database, say: Callable[[str], None]) -> None:
 
 def _show_creator(db: Database, say: Callable[[str], None]) -> None:
     view = creators.view(db, "summer", DEMO_CREATORS[0][0])
-    say(f"== What {view.handle} sees: " + "; ".join(
-        f"{i.description} — {i.status}, code {i.code}" for i in view.incentives))
+    say(
+        f"== What {view.handle} sees: "
+        + "; ".join(f"{i.description} — {i.status}, code {i.code}" for i in view.incentives)
+    )
     rendered = messages.render(db, "summer", DEMO_CREATORS[0][0], DEMO_TEMPLATE)
-    say("== The e-mail they get:\n" + "\n".join("   | " + line for line in rendered.text.splitlines()))
+    say(
+        "== The e-mail they get:\n"
+        + "\n".join("   | " + line for line in rendered.text.splitlines())
+    )

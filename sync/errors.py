@@ -66,4 +66,3 @@ class OutOfCodes(DomainError):
             f"Incentive '{incentive}' ({description}) has no codes left, so '{handle}' stays "
             f"where they are: {fix}"
         )
-

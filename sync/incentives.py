@@ -48,7 +48,9 @@ def add(
     check_key(key, kind="incentive")
     description = description.strip()
     if not description:
-        raise UsageError("Incentive description is empty: say what the creator gets, e.g. '20% off'")
+        raise UsageError(
+            "Incentive description is empty: say what the creator gets, e.g. '20% off'"
+        )
     if len(description) > MAX_DESCRIPTION_LENGTH:
         raise UsageError(
             f"Incentive description is {len(description)} characters: keep it under "

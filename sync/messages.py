@@ -17,7 +17,9 @@ class Rendered:
     warnings: list[str]
 
 
-def check(db: Database, campaign_key: str, template: str, *, send_on_stage: str | None = None) -> list[str]:
+def check(
+    db: Database, campaign_key: str, template: str, *, send_on_stage: str | None = None
+) -> list[str]:
     """Validate a template for a campaign (errors raise); returns lint warnings."""
     send_on_stage = workflow.check_stage_name(send_on_stage) if send_on_stage else None
     with db.transaction() as tx:
@@ -52,6 +54,7 @@ def render(db: Database, campaign_key: str, handle: str, template: str) -> Rende
         f"{{{{promo_code.{i.key}}}}} renders blank: '{view.handle}' is at '{view.stage}' and the "
         f"code is released at '{i.release_stage}'"
         for i in view.incentives
-        if i.code is None and i.key in merge_tags.promo_code_keys(parsed, [v.key for v in view.incentives])
+        if i.code is None
+        and i.key in merge_tags.promo_code_keys(parsed, [v.key for v in view.incentives])
     ]
     return Rendered(merge_tags.render(parsed, context), blank)

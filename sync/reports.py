@@ -101,7 +101,11 @@ def build(db: Database, campaign_key: str) -> Report:
         incentive = by_incentive[r.incentive_id]
         fulfilled = not r.revoked
         used = usage.get(r.code_id)
-        flags = [name for name, on in (("revoked", r.revoked), ("gone from store", r.missing_from_store)) if on]
+        flags = [
+            name
+            for name, on in (("revoked", r.revoked), ("gone from store", r.missing_from_store))
+            if on
+        ]
         code_rows.append(
             ReportRow(
                 "creator",

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import store.models_sync  # noqa: F401  (so truncation covers the sync tables)
 from store import migrate
 from store.db import Database
-import store.models_sync  # noqa: F401  (so truncation covers the sync tables)
 from store.models import Base
 
 PG_ADMIN_URL = os.environ.get(

@@ -12,7 +12,6 @@ import pytest
 
 from sync.cli.main import main
 
-
 Run = Callable[..., tuple[int, str, str]]
 
 
@@ -34,10 +33,24 @@ def run(
 
 def setup_campaign(run: Run, codes: str = "AAA111,BBB222") -> None:
     assert run("campaigns", "create", "Summer", "--key", "summer")[0] == 0
-    assert run(
-        "incentives", "add", "summer", "--key", "kit", "--description", "Summer kit",
-        "--value", "25.00", "--cost", "8.50", "--timing", "pre_payment",
-    )[0] == 0
+    assert (
+        run(
+            "incentives",
+            "add",
+            "summer",
+            "--key",
+            "kit",
+            "--description",
+            "Summer kit",
+            "--value",
+            "25.00",
+            "--cost",
+            "8.50",
+            "--timing",
+            "pre_payment",
+        )[0]
+        == 0
+    )
     assert run("codes", "upload", "summer/kit", "--codes", codes)[0] == 0
     assert run("campaigns", "activate", "summer")[0] == 0
 
@@ -92,7 +105,9 @@ def test_codes_status_never_shows_unassigned_codes(run: Run) -> None:
     assert all("SECRET2" not in out for out in outputs)
 
 
-def test_upload_from_stdin_and_csv_file(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upload_from_stdin_and_csv_file(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     setup_campaign(run)
     csv_file = tmp_path / "codes.csv"
     csv_file.write_text("id,code\n1,CSV001\n2,CSV002\n")
@@ -107,7 +122,9 @@ def test_bulk_move_dry_run_says_what_would_happen(run: Run) -> None:
     setup_campaign(run, codes="ONE001")
     for handle in ("ann", "bob"):
         run("creators", "add", "summer", handle)
-    status, out, _ = run("creators", "move", "summer", "--from", "candidates", "--to", "pre_payment", "--dry-run")
+    status, out, _ = run(
+        "creators", "move", "summer", "--from", "candidates", "--to", "pre_payment", "--dry-run"
+    )
     assert status == 0
     assert "1 creators would move" in out and "1 available" in out
     _, out, _ = run("--json", "codes", "status", "summer/kit")
@@ -118,7 +135,9 @@ def test_bulk_move_with_refusals_exits_1(run: Run) -> None:
     setup_campaign(run, codes="ONE001")
     for handle in ("ann", "bob"):
         run("creators", "add", "summer", handle)
-    status, out, _ = run("creators", "move", "summer", "--from", "candidates", "--to", "pre_payment")
+    status, out, _ = run(
+        "creators", "move", "summer", "--from", "candidates", "--to", "pre_payment"
+    )
     assert status == 1
     assert "bob: refused" in out
 
@@ -143,7 +162,9 @@ def test_unknown_merge_tag_is_an_error(run: Run) -> None:
     assert status == 1 and "nickname" in err
 
 
-def test_missing_schema_tells_to_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_schema_tells_to_upgrade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status = main(["--db", f"sqlite:///{tmp_path / 'fresh.db'}", "campaigns", "list"])
     assert status == 2
     assert "promosync db upgrade" in capsys.readouterr().err
@@ -157,7 +178,10 @@ def test_bad_usage_exits_2(run: Run) -> None:
 def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sync.cli.main", "demo", "--db-file", str(tmp_path / "demo.db")],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "REFUSED" in result.stdout and "has no codes left" in result.stdout

@@ -72,8 +72,7 @@ def show(app: App, key: str) -> None:
     def text() -> str:
         lines = [f"{found.name} ({found.key}) — {found.status}, {found.currency}"]
         lines.append(
-            "Stages: "
-            + " → ".join(s.key if s.enabled else f"({s.key} off)" for s in stages)
+            "Stages: " + " → ".join(s.key if s.enabled else f"({s.key} off)" for s in stages)
         )
         for p in pools:
             lines.append(

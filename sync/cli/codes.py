@@ -24,13 +24,28 @@ def group() -> None:
 @click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
 @click.argument("stdin_marker", metavar="[-]", required=False)
 @click.option("--codes", "codes_text", help='Codes separated by commas or newlines: "A1,B2,C3".')
-@click.option("--file", "path", type=click.Path(dir_okay=False), help="A .txt or .csv (with a code column) file.")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), help="Input format (default: from the file name, else text).")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False),
+    help="A .txt or .csv (with a code column) file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv"]),
+    help="Input format (default: from the file name, else text).",
+)
 @click.option("--skip-invalid", is_flag=True, help="Store the valid codes and report the rest.")
 @pass_app
 def upload(
-    app: App, incentive: str, stdin_marker: str | None, codes_text: str | None,
-    path: str | None, fmt: str | None, skip_invalid: bool,
+    app: App,
+    incentive: str,
+    stdin_marker: str | None,
+    codes_text: str | None,
+    path: str | None,
+    fmt: str | None,
+    skip_invalid: bool,
 ) -> None:
     """Add codes to an incentive's pool: all or nothing unless --skip-invalid."""
     sources = [s for s in (codes_text is not None, path is not None, stdin_marker == "-") if s]
@@ -50,7 +65,9 @@ def upload(
             fmt = fmt or detect_format(path)
         else:
             stream = sys.stdin
-        result = codes.upload(app.db, incentive, stream, fmt=fmt or "text", skip_invalid=skip_invalid)
+        result = codes.upload(
+            app.db, incentive, stream, fmt=fmt or "text", skip_invalid=skip_invalid
+        )
 
     def text() -> str:
         lines = [f"Stored {result.stored} codes in {incentive}; {result.available} available now."]

@@ -23,8 +23,10 @@ def group() -> None:
 def add(app: App, campaign: str, handle: str, email: str | None, first_name: str | None) -> None:
     """Add a creator to a campaign (they start in candidates)."""
     stage = creators.add(app.db, campaign, handle, email=email, first_name=first_name)
-    app.emit({"campaign": campaign, "creator": handle, "stage": stage},
-             f"Added '{handle}' to {campaign} at {stage}.")
+    app.emit(
+        {"campaign": campaign, "creator": handle, "stage": stage},
+        f"Added '{handle}' to {campaign} at {stage}.",
+    )
 
 
 @group.command("move")
@@ -35,7 +37,11 @@ def add(app: App, campaign: str, handle: str, email: str | None, first_name: str
 @click.option("--dry-run", is_flag=True, help="Only say how many would move and codes needed.")
 @pass_app
 def move(
-    app: App, campaign: str, handles: tuple[str, ...], target: str, source: str | None,
+    app: App,
+    campaign: str,
+    handles: tuple[str, ...],
+    target: str,
+    source: str | None,
     dry_run: bool,
 ) -> None:
     """Move creators to a stage, releasing codes on the way (refused if a pool is empty)."""
@@ -51,8 +57,13 @@ def move(
         else moves.move_many(app.db, campaign, list(handles), target, dry_run=dry_run)
     )
     app.emit(
-        {"summary": report.summary, "outcomes": report.outcomes, "needed": report.needed,
-         "available": report.available, "dry_run": report.dry_run},
+        {
+            "summary": report.summary,
+            "outcomes": report.outcomes,
+            "needed": report.needed,
+            "available": report.available,
+            "dry_run": report.dry_run,
+        },
         lambda: "\n".join([*(_describe(o, dry_run) for o in report.outcomes), report.summary]),
     )
     if report.count(moves.REFUSED) and not dry_run:

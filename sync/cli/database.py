@@ -34,7 +34,12 @@ def status(app: App) -> None:
     db = app.raw_db
     current, head = migrate.current_revision(db), migrate.head_revision()
     app.emit(
-        {"database": db.info.location, "current": current, "head": head, "up_to_date": current == head},
+        {
+            "database": db.info.location,
+            "current": current,
+            "head": head,
+            "up_to_date": current == head,
+        },
         f"Database {db.info.location}: at {current or 'no schema'}, code needs {head}"
         + ("" if current == head else " — run `promosync db upgrade`"),
     )

@@ -21,26 +21,49 @@ def group() -> None:
 @click.option("--value", required=True, help="Retail value, e.g. 25.00.")
 @click.option("--cost", required=True, help="Your real cost, e.g. 8.50.")
 @click.option(
-    "--timing", required=True, type=click.Choice(["pre_payment", "post_payment"]),
+    "--timing",
+    required=True,
+    type=click.Choice(["pre_payment", "post_payment"]),
     help="Stage at which the code is released.",
 )
 @click.option(
-    "--on-drop", default="keep", show_default=True, type=click.Choice(["keep", "disable"]),
+    "--on-drop",
+    default="keep",
+    show_default=True,
+    type=click.Choice(["keep", "disable"]),
     help="What happens to a released code when its creator is dropped.",
 )
 @pass_app
 def add(
-    app: App, campaign: str, key: str, description: str, value: str, cost: str, timing: str,
+    app: App,
+    campaign: str,
+    key: str,
+    description: str,
+    value: str,
+    cost: str,
+    timing: str,
     on_drop: str,
 ) -> None:
     """Add a promo code incentive to a draft campaign."""
     incentive = incentives.add(
-        app.db, campaign, key=key, description=description, value=value, cost=cost,
-        timing=timing, on_drop=on_drop,
+        app.db,
+        campaign,
+        key=key,
+        description=description,
+        value=value,
+        cost=cost,
+        timing=timing,
+        on_drop=on_drop,
     )
     app.emit(
-        {"campaign": campaign, "key": incentive.key, "value": incentive.value,
-         "cost": incentive.cost, "timing": incentive.timing, "on_drop": incentive.on_drop},
+        {
+            "campaign": campaign,
+            "key": incentive.key,
+            "value": incentive.value,
+            "cost": incentive.cost,
+            "timing": incentive.timing,
+            "on_drop": incentive.on_drop,
+        },
         f"Added incentive '{campaign}/{incentive.key}'. Upload its codes with "
         f"`promosync codes upload {campaign}/{incentive.key} --file codes.txt`.",
     )
@@ -53,13 +76,19 @@ def list_(app: App, campaign: str) -> None:
     """List incentives with their pool counts."""
     rows = incentives.list_for(app.db, campaign)
     columns = [
-        Column("key", "Key", "text"), Column("description", "Description", "text"),
-        Column("timing", "Released at", "text"), Column("value", "Value", "money"),
-        Column("cost", "Cost", "money"), Column("available", "Available", "int"),
-        Column("assigned", "Assigned", "int"), Column("quarantined", "Quarantined", "int"),
+        Column("key", "Key", "text"),
+        Column("description", "Description", "text"),
+        Column("timing", "Released at", "text"),
+        Column("value", "Value", "money"),
+        Column("cost", "Cost", "money"),
+        Column("available", "Available", "int"),
+        Column("assigned", "Assigned", "int"),
+        Column("quarantined", "Quarantined", "int"),
         Column("total", "Total", "int"),
     ]
-    app.emit(rows, lambda: render_table(f"Incentives of {campaign}", columns, [r.__dict__ for r in rows]))
+    app.emit(
+        rows, lambda: render_table(f"Incentives of {campaign}", columns, [r.__dict__ for r in rows])
+    )
 
 
 @group.command("reject")
@@ -70,8 +99,10 @@ def list_(app: App, campaign: str) -> None:
 def reject(app: App, incentive: str, handle: str, reason: str | None) -> None:
     """Reject an incentive for one creator: they will not be given a code."""
     incentives.reject(app.db, incentive, handle, reason=reason)
-    app.emit({"incentive": incentive, "creator": handle, "status": "rejected"},
-             f"Rejected {incentive} for '{handle}'.")
+    app.emit(
+        {"incentive": incentive, "creator": handle, "status": "rejected"},
+        f"Rejected {incentive} for '{handle}'.",
+    )
 
 
 def register(cli: click.Group) -> None:

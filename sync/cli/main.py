@@ -26,8 +26,15 @@ EXIT_OK, EXIT_DOMAIN, EXIT_USAGE = 0, 1, 2
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", metavar="FILE", help="Config file (else $PROMOSYNC_CONFIG, else ./promosync.toml).")
-@click.option("--db", "db_url", metavar="URL", help="Database URL; overrides database_url ($PROMOSYNC_DB).")
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Config file (else $PROMOSYNC_CONFIG, else ./promosync.toml).",
+)
+@click.option(
+    "--db", "db_url", metavar="URL", help="Database URL; overrides database_url ($PROMOSYNC_DB)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
 @click.version_option(package_name="promosync")
 @click.pass_context

@@ -37,7 +37,9 @@ def group() -> None:
 def render(app: App, campaign: str, handle: str, text: str | None, path: str | None) -> None:
     """Render a template for one creator, as they would receive it now."""
     rendered = messages.render(app.db, campaign, handle, _template(text, path))
-    app.emit(rendered, lambda: "\n".join([rendered.text, *(f"warning: {w}" for w in rendered.warnings)]))
+    app.emit(
+        rendered, lambda: "\n".join([rendered.text, *(f"warning: {w}" for w in rendered.warnings)])
+    )
 
 
 @group.command("check")
@@ -49,8 +51,10 @@ def render(app: App, campaign: str, handle: str, text: str | None, path: str | N
 def check(app: App, campaign: str, text: str | None, path: str | None, send_on: str | None) -> None:
     """Validate a template's merge tags and warn about codes that would render blank."""
     warnings = messages.check(app.db, campaign, _template(text, path), send_on_stage=send_on)
-    app.emit({"valid": True, "warnings": warnings},
-             lambda: "\n".join(["Template is valid.", *(f"warning: {w}" for w in warnings)]))
+    app.emit(
+        {"valid": True, "warnings": warnings},
+        lambda: "\n".join(["Template is valid.", *(f"warning: {w}" for w in warnings)]),
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -11,7 +11,13 @@ from sync.report_render import render_csv, render_json, render_table
 
 @click.command("report")
 @click.argument("campaign")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @pass_app
 def report(app: App, campaign: str, fmt: str) -> None:
     """Codes, value, cost, redemptions, revenue and ROI per campaign, incentive and creator."""

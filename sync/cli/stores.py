@@ -29,13 +29,15 @@ def check(app: App, name: str | None) -> None:
 
     def text() -> str:
         lines = [
-            f"Store '{store_name}': {info.name} ({info.domain}), {info.platform} API {info.api_version}, "
+            f"Store '{store_name}': {info.name} ({info.domain}), "
+            f"{info.platform} API {info.api_version}, "
             f"currency {info.currency}",
             "Granted scopes: " + (", ".join(sorted(info.granted_scopes)) or "none"),
         ]
         if info.missing_scopes:
             lines.append(
-                "MISSING scopes: " + ", ".join(sorted(info.missing_scopes))
+                "MISSING scopes: "
+                + ", ".join(sorted(info.missing_scopes))
                 + " — grant them to the app in the store admin and reinstall"
             )
         return "\n".join(lines)
@@ -61,12 +63,20 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
         for target in common.targets(app.db, name, incentive):
             with progress_bar(app, f"pulling {target.ref}") as advance:
                 results.append(pull.pull(app.db, store, target, advance))
-    app.emit(results, lambda: "\n".join(
-        f"{r.incentive}: {r.fetched} codes in the store ({r.expected} expected), {r.new} new, "
-        f"{r.skipped} skipped, {r.quarantined} quarantined, {r.flagged} released codes gone "
-        f"from the store; discount {r.source_status}"
-        for r in results
-    ) or "No incentives are linked to this store.")
+    app.emit(
+        results,
+        lambda: (
+            "\n".join(
+                f"{r.incentive}: {r.fetched} codes in the store ({r.expected} expected), "
+                f"{r.new} new, "
+                f"{r.skipped} skipped, {r.quarantined} quarantined, "
+                f"{r.flagged} released codes gone "
+                f"from the store; discount {r.source_status}"
+                for r in results
+            )
+            or "No incentives are linked to this store."
+        ),
+    )
 
 
 @sync_group.command("usage")
@@ -80,10 +90,17 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
             usage.refresh_usage(app.db, store, target)
             for target in common.targets(app.db, name, incentive)
         ]
-    app.emit(results, lambda: "\n".join(
-        f"{r.incentive}: {r.observed} of {r.codes} released codes observed, {r.redeemed} redeemed"
-        for r in results
-    ) or "No incentives are linked to this store.")
+    app.emit(
+        results,
+        lambda: (
+            "\n".join(
+                f"{r.incentive}: {r.observed} of {r.codes} released codes observed, "
+                f"{r.redeemed} redeemed"
+                for r in results
+            )
+            or "No incentives are linked to this store."
+        ),
+    )
 
 
 @sync_group.command("orders")
@@ -91,10 +108,16 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
 @pass_app
 def orders_(app: App, store_name: str | None) -> None:
     """Pull orders that used pool codes (incremental) for revenue attribution."""
-    with open_store(app.config, store_name) as (name, store), progress_bar(app, "orders") as advance:
+    with (
+        open_store(app.config, store_name) as (name, store),
+        progress_bar(app, "orders") as advance,
+    ):
         result = orders.pull_orders(app.db, store, name, progress=advance)
-    app.emit(result, f"{result.store}: {result.seen} orders with codes since "
-                     f"{result.since:%Y-%m-%d %H:%M}, {result.stored} used pool codes ({result.new} new)")
+    app.emit(
+        result,
+        f"{result.store}: {result.seen} orders with codes since "
+        f"{result.since:%Y-%m-%d %H:%M}, {result.stored} used pool codes ({result.new} new)",
+    )
 
 
 @sync_group.command("revoke")
@@ -113,18 +136,30 @@ def revoke_(app: App, store_name: str | None) -> None:
 @click.option("--discount-id", help="The discount's id, e.g. gid://shopify/DiscountCodeNode/123.")
 @click.option("--discount-code", help="Any code of the discount.")
 @pass_app
-def link_(app: App, incentive: str, store_name: str | None, discount_id: str | None, discount_code: str | None) -> None:
+def link_(
+    app: App,
+    incentive: str,
+    store_name: str | None,
+    discount_id: str | None,
+    discount_code: str | None,
+) -> None:
     """Link an incentive's pool to a code discount in a store."""
     if (discount_id is None) == (discount_code is None):
         raise UsageError("Name the discount one way: --discount-id GID or --discount-code CODE")
     with open_store(app.config, store_name) as (name, store):
         result = link.link(
-            app.db, store, name, incentive,
+            app.db,
+            store,
+            name,
+            incentive,
             SourceRef(discount_id=discount_id, discount_code=discount_code),
         )
-    app.emit(result, f"Linked {incentive} to {result.title!r} ({result.status}, "
-                     f"{result.code_count} codes) in store '{name}'. "
-                     f"Pull its codes with `promosync sync pull {incentive}`.")
+    app.emit(
+        result,
+        f"Linked {incentive} to {result.title!r} ({result.status}, "
+        f"{result.code_count} codes) in store '{name}'. "
+        f"Pull its codes with `promosync sync pull {incentive}`.",
+    )
 
 
 @click.command("generate")
@@ -138,9 +173,14 @@ def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str
     with open_store(app.config, store_name) as (name, store):
         (target,) = common.targets(app.db, name, incentive)
         with progress_bar(app, f"creating codes in {name}", count) as advance:
-            result = generate.generate(app.db, store, target, count, prefix=prefix, progress=advance)
-    app.emit(result, f"Created {result.created} codes in {incentive} ({result.rounds} rounds); "
-                     f"the pool now has {result.pull.new if result.pull else 0} new codes.")
+            result = generate.generate(
+                app.db, store, target, count, prefix=prefix, progress=advance
+            )
+    app.emit(
+        result,
+        f"Created {result.created} codes in {incentive} ({result.rounds} rounds); "
+        f"the pool now has {result.pull.new if result.pull else 0} new codes.",
+    )
 
 
 def register(cli: click.Group) -> None:

@@ -37,11 +37,18 @@ class GenerateResult:
 
 
 def generate(
-    db: Database, store: Store, target: Target, count: int, *, prefix: str = "",
+    db: Database,
+    store: Store,
+    target: Target,
+    count: int,
+    *,
+    prefix: str = "",
     progress: Progress = no_progress,
 ) -> GenerateResult:
     if not 1 <= count <= MAX_GENERATE:
-        raise UsageError(f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run")
+        raise UsageError(
+            f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run"
+        )
     prefix = codegen.check_prefix(prefix) if prefix else ""
     created = _resume_open_requests(db, store, target)
     failures: Counter[str] = Counter()
@@ -86,7 +93,8 @@ def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, st
     by_norm = {normalize_code(code): error for code, error in failed.items()}
     with db.transaction() as tx:
         store_sync.settle_requests(
-            tx, target.id,
+            tx,
+            target.id,
             {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch},
         )
 
@@ -99,13 +107,16 @@ def _resume_open_requests(db: Database, store: Store, target: Target) -> int:
         return 0
     pull(db, store, target)
     with db.transaction() as tx:
-        present = set(store_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests]))
+        present = set(
+            store_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests])
+        )
     missing = [code for code, norm in open_requests if norm not in present]
     outcome = store.create_codes(target.source, missing) if missing else None
     failed = outcome.failed if outcome else {}
     with db.transaction() as tx:
         store_sync.settle_requests(
-            tx, target.id,
+            tx,
+            target.id,
             {norm: failed.get(code) for code, norm in open_requests},
         )
     return len(open_requests) - len(failed)

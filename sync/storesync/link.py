@@ -21,7 +21,9 @@ class LinkResult:
     code_count: int | None
 
 
-def link(db: Database, store: Store, store_name: str, ref: str, source_ref: SourceRef) -> LinkResult:
+def link(
+    db: Database, store: Store, store_name: str, ref: str, source_ref: SourceRef
+) -> LinkResult:
     """Resolve the discount in the store and link the incentive to it."""
     campaign_key, key = lookup.split_incentive_ref(ref)
     source = store.resolve_source(source_ref)
@@ -51,7 +53,13 @@ def link(db: Database, store: Store, store_name: str, ref: str, source_ref: Sour
         incentive.source_title = source.title
         incentive.source_status = source.status
         events.record(
-            tx, "incentive.linked", campaign_id=campaign.id, incentive_id=incentive.id,
-            store=store_name, source=source.platform_id,
+            tx,
+            "incentive.linked",
+            campaign_id=campaign.id,
+            incentive_id=incentive.id,
+            store=store_name,
+            source=source.platform_id,
         )
-    return LinkResult(ref, store_name, source.platform_id, source.title, source.status, source.code_count)
+    return LinkResult(
+        ref, store_name, source.platform_id, source.title, source.status, source.code_count
+    )

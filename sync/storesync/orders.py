@@ -35,7 +35,11 @@ class OrdersResult:
 
 
 def pull_orders(
-    db: Database, store: Store, store_name: str, *, now: datetime | None = None,
+    db: Database,
+    store: Store,
+    store_name: str,
+    *,
+    now: datetime | None = None,
     progress: Progress = no_progress,
 ) -> OrdersResult:
     now = now or utcnow()
@@ -69,7 +73,9 @@ def pull_orders(
         flush()
     except Exception as error:
         with db.transaction() as tx:
-            store_sync.finish_run(tx, run_id, status="failed", error=str(error), fetched=seen, stored=stored)
+            store_sync.finish_run(
+                tx, run_id, status="failed", error=str(error), fetched=seen, stored=stored
+            )
         raise
     with db.transaction() as tx:
         if newest is not None:

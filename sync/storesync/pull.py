@@ -37,7 +37,9 @@ class PullResult:
     restored: int
 
 
-def pull(db: Database, store: Store, target: Target, progress: Progress = no_progress) -> PullResult:
+def pull(
+    db: Database, store: Store, target: Target, progress: Progress = no_progress
+) -> PullResult:
     """Pull every code of the target's discount; raises on failure or a count mismatch."""
     with db.transaction() as tx:
         run_id = store_sync.begin_run(tx, target.store_name, "pull", target.id).id
@@ -52,9 +54,13 @@ def pull(db: Database, store: Store, target: Target, progress: Progress = no_pro
                 reason = check_code(found.code.strip())
                 if reason is not None:
                     skipped += 1
-                    log.warning("%s: skipped a store code that cannot be pooled: %s", target.ref, reason)
+                    log.warning(
+                        "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
+                    )
                     continue
-                rows.append((found.code.strip(), normalize_code(found.code.strip()), found.platform_id))
+                rows.append(
+                    (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
+                )
             with db.transaction() as tx:
                 incentive = tx.get_one(Incentive, target.id)
                 result = store_sync.upsert_page(tx, incentive, run_id, rows, quarantine_reason=hold)
@@ -63,7 +69,9 @@ def pull(db: Database, store: Store, target: Target, progress: Progress = no_pro
             skipped += len(result.foreign)
             progress(len(page))
         expected = stream.expected_total
-        if expected is not None and (fetched < expected if not source.count_exact else fetched != expected):
+        if expected is not None and (
+            fetched < expected if not source.count_exact else fetched != expected
+        ):
             raise IncompletePull(target.ref, expected, fetched)
         with db.transaction() as tx:
             incentive = tx.get_one(Incentive, target.id)
@@ -72,21 +80,46 @@ def pull(db: Database, store: Store, target: Target, progress: Progress = no_pro
             )
             incentive.source_title = source.title
             store_sync.finish_run(
-                tx, run_id, status="ok", expected=expected, fetched=fetched, stored=new,
-                skipped=skipped, quarantined=settled.quarantined,
+                tx,
+                run_id,
+                status="ok",
+                expected=expected,
+                fetched=fetched,
+                stored=new,
+                skipped=skipped,
+                quarantined=settled.quarantined,
             )
     except (StoreError, IncompletePull) as error:
         with db.transaction() as tx:
             store_sync.finish_run(
-                tx, run_id, status="failed", error=str(error), fetched=fetched, stored=new,
+                tx,
+                run_id,
+                status="failed",
+                error=str(error),
+                fetched=fetched,
+                stored=new,
                 skipped=skipped,
             )
         raise
     log.info(
         "pulled %s from %s: expected %s, fetched %d, new %d, skipped %d, quarantined %d",
-        target.ref, target.store_name, expected, fetched, new, skipped, settled.quarantined,
+        target.ref,
+        target.store_name,
+        expected,
+        fetched,
+        new,
+        skipped,
+        settled.quarantined,
     )
     return PullResult(
-        target.ref, target.store_name, source.status, expected, fetched, new, skipped,
-        settled.quarantined, settled.flagged, settled.restored,
+        target.ref,
+        target.store_name,
+        source.status,
+        expected,
+        fetched,
+        new,
+        skipped,
+        settled.quarantined,
+        settled.flagged,
+        settled.restored,
     )

@@ -24,7 +24,9 @@ class UsageResult:
     redeemed: int
 
 
-def refresh_usage(db: Database, store: Store, target: Target, progress: Progress = no_progress) -> UsageResult:
+def refresh_usage(
+    db: Database, store: Store, target: Target, progress: Progress = no_progress
+) -> UsageResult:
     with db.transaction() as tx:
         assigned = store_sync.assigned_codes(tx, target.id)
         released = {c.code_norm: c.id for c in assigned}
@@ -38,7 +40,9 @@ def refresh_usage(db: Database, store: Store, target: Target, progress: Progress
                 observations.append((code_id, seen.usage_count, seen.observed_at))
     with db.transaction() as tx:
         store_sync.record_usage(tx, observations)
-        store_sync.finish_run(tx, run_id, status="ok", fetched=len(observations), stored=len(observations))
+        store_sync.finish_run(
+            tx, run_id, status="ok", fetched=len(observations), stored=len(observations)
+        )
     progress(len(observations))
     return UsageResult(
         target.ref, len(codes), len(observations), sum(1 for _, n, _ in observations if n > 0)

@@ -18,7 +18,11 @@ def test_new_campaign_is_draft_with_default_stages(db: Database) -> None:
     (summary,) = campaigns.list_all(db)
     assert (summary.key, summary.status, summary.currency) == ("summer-launch", "draft", "EUR")
     assert [s.key for s in campaigns.stages(db, "summer-launch")][:5] == [
-        "candidates", "invited", "applied", "confirmation", "pre_payment"
+        "candidates",
+        "invited",
+        "applied",
+        "confirmation",
+        "pre_payment",
     ]
 
 
@@ -99,15 +103,18 @@ def test_incentive_money_respects_currency_minor_units(db: Database) -> None:
 def test_incentive_timing_must_be_a_payment_stage(db: Database, timing: str) -> None:
     campaigns.create(db, "Summer", key="summer")
     with pytest.raises(UsageError):
-        incentives.add(
-            db, "summer", key="kit", description="x", value="1", cost="1", timing=timing
-        )
+        incentives.add(db, "summer", key="kit", description="x", value="1", cost="1", timing=timing)
 
 
 def test_money_round_trips_exactly(db: Database) -> None:
     campaigns.create(db, "Summer", key="summer")
     incentives.add(
-        db, "summer", key="kit", description="x", value="12345678.91", cost="0.10",
+        db,
+        "summer",
+        key="kit",
+        description="x",
+        value="12345678.91",
+        cost="0.10",
         timing="post_payment",
     )
     (kit,) = incentives.list_for(db, "summer")

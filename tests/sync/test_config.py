@@ -32,7 +32,9 @@ def test_no_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert config.load().database_url == "sqlite:///promosync.db"
 
 
-def test_lookup_order_flag_then_env_then_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lookup_order_flag_then_env_then_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("PROMOSYNC_DB", raising=False)
     write(tmp_path, 'database_url = "sqlite:///cwd.db"')
@@ -45,7 +47,9 @@ def test_lookup_order_flag_then_env_then_cwd(tmp_path: Path, monkeypatch: pytest
     assert config.load(str(flag_file)).database_url == "sqlite:///flag.db"
 
 
-def test_db_flag_and_env_override_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_db_flag_and_env_override_database_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write(tmp_path, SHOPIFY)
     monkeypatch.setenv("PROMOSYNC_DB", "sqlite:///from-env.db")
     assert config.load(str(path)).database_url == "sqlite:///from-env.db"
@@ -71,7 +75,9 @@ def test_plain_http_is_refused_except_loopback(tmp_path: Path) -> None:
     assert loaded.stores["woo"].url == "http://127.0.0.1:8080"  # type: ignore[union-attr]
 
 
-def test_secret_is_read_from_environment_on_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_is_read_from_environment_on_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SHOPIFY_ACCESS_TOKEN", raising=False)
     loaded = config.load(str(write(tmp_path, SHOPIFY)))
     _, store = loaded.store("main")
@@ -84,7 +90,9 @@ def test_secret_is_read_from_environment_on_use(tmp_path: Path, monkeypatch: pyt
 
 
 def test_literal_secret_is_hidden_in_repr(tmp_path: Path) -> None:
-    loaded = config.load(str(write(tmp_path, SHOPIFY.replace("${SHOPIFY_ACCESS_TOKEN}", "shpat_literal"))))
+    loaded = config.load(
+        str(write(tmp_path, SHOPIFY.replace("${SHOPIFY_ACCESS_TOKEN}", "shpat_literal")))
+    )
     assert "shpat_literal" not in repr(loaded)
 
 

@@ -189,4 +189,3 @@ def test_incentive_status_follows_phase(db: Database) -> None:
     assert creators.view(db, "summer", handle).incentives[0].status == "pending"
     moves.move(db, "summer", handle, "pre_payment")
     assert creators.view(db, "summer", handle).incentives[0].status == "fulfilled"
-

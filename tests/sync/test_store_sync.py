@@ -28,13 +28,16 @@ def shop() -> Iterator[SandboxShop]:
 
 
 def connect(shop: SandboxShop, faults: FaultConfig | None = None) -> Iterator[ShopifyStore]:
-    with serve(shop, faults=faults) as server, ShopifyStore.connect(
-        shop=shop.domain,
-        access_token=server.access_token,
-        admin_api_url=server.admin_api_url,
-        retry=FAST_RETRY,
-        sleep=lambda _: None,
-    ) as store:
+    with (
+        serve(shop, faults=faults) as server,
+        ShopifyStore.connect(
+            shop=shop.domain,
+            access_token=server.access_token,
+            admin_api_url=server.admin_api_url,
+            retry=FAST_RETRY,
+            sleep=lambda _: None,
+        ) as store,
+    ):
         yield store
 
 
@@ -43,7 +46,9 @@ def store(shop: SandboxShop) -> Iterator[ShopifyStore]:
     yield from connect(shop)
 
 
-def linked_campaign(db: Database, store: Store, discount_code: str, **options: object) -> common.Target:
+def linked_campaign(
+    db: Database, store: Store, discount_code: str, **options: object
+) -> common.Target:
     builders.campaign(db, pools={"kit": 0}, active=False, **options)  # type: ignore[arg-type]
     link.link(db, store, STORE, "summer/kit", SourceRef(discount_code=discount_code))
     from sync import campaigns
@@ -63,7 +68,9 @@ def pooled(db: Database) -> dict[str, str]:
         return {c.code: c.status for c in tx.scalars(select(Code))}
 
 
-def test_pull_brings_exactly_the_discounts_codes(db: Database, shop: SandboxShop, store: ShopifyStore) -> None:
+def test_pull_brings_exactly_the_discounts_codes(
+    db: Database, shop: SandboxShop, store: ShopifyStore
+) -> None:
     wanted = builders.codes_named("PULL", 600)
     shop.create_code_discount("Summer", codes=wanted)
     target = linked_campaign(db, store, wanted[0])
@@ -75,12 +82,19 @@ def test_pull_brings_exactly_the_discounts_codes(db: Database, shop: SandboxShop
     assert pull.pull(db, store, target).new == 0  # idempotent
 
 
-def test_pull_under_injected_faults_ends_equal_to_the_store(db: Database, shop: SandboxShop) -> None:
+def test_pull_under_injected_faults_ends_equal_to_the_store(
+    db: Database, shop: SandboxShop
+) -> None:
     wanted = builders.codes_named("FLT", 1000)
     shop.create_code_discount("Summer", codes=wanted)
     faults = FaultConfig(
         seed=7,
-        rates={Fault.HTTP_429: 0.04, Fault.HTTP_503: 0.04, Fault.GRAPHQL_INTERNAL: 0.03, Fault.DROP: 0.03},
+        rates={
+            Fault.HTTP_429: 0.04,
+            Fault.HTTP_503: 0.04,
+            Fault.GRAPHQL_INTERNAL: 0.03,
+            Fault.DROP: 0.03,
+        },
         retry_after_seconds=0.0,
     )
     for store in connect(shop, faults):
@@ -109,7 +123,9 @@ def test_codes_gone_from_store_are_quarantined_and_released_ones_flagged(
     assert "gone from store" in row.flags
 
 
-def test_expired_discount_codes_are_never_handed_out(db: Database, shop: SandboxShop, store: ShopifyStore) -> None:
+def test_expired_discount_codes_are_never_handed_out(
+    db: Database, shop: SandboxShop, store: ShopifyStore
+) -> None:
     wanted = builders.codes_named("EXP", 3)
     discount = shop.create_code_discount("Summer", codes=wanted)
     target = linked_campaign(db, store, wanted[0])
@@ -191,7 +207,9 @@ def test_generate_replaces_codes_the_store_calls_taken(
     assert "FRESH0001" in pooled(db) and "TAKEN0001" not in pooled(db)
 
 
-def test_usage_and_orders_fill_the_report(db: Database, shop: SandboxShop, store: ShopifyStore) -> None:
+def test_usage_and_orders_fill_the_report(
+    db: Database, shop: SandboxShop, store: ShopifyStore
+) -> None:
     wanted = builders.codes_named("RPT", 3)
     shop.create_code_discount("Summer", codes=wanted)
     target = linked_campaign(db, store, wanted[0])
@@ -219,7 +237,9 @@ def test_usage_and_orders_fill_the_report(db: Database, shop: SandboxShop, store
     )
 
 
-def test_orders_sync_is_incremental_and_replay_safe(db: Database, shop: SandboxShop, store: ShopifyStore) -> None:
+def test_orders_sync_is_incremental_and_replay_safe(
+    db: Database, shop: SandboxShop, store: ShopifyStore
+) -> None:
     wanted = builders.codes_named("INC", 2)
     shop.create_code_discount("Summer", codes=wanted)
     target = linked_campaign(db, store, wanted[0])
