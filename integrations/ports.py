@@ -29,6 +29,10 @@ class StoreConfigError(StoreError):
     """The merchant or operator must change something: credentials, scopes, the shop."""
 
 
+class StoreReferenceError(StoreError):
+    """A discount, coupon or code the user named does not exist (or is not a code source)."""
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What ``check()`` learns about a store: who it is and what we may do there."""

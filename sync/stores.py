@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from integrations.ports import Store, StoreConfigError, StoreError
+from integrations.ports import Store, StoreConfigError, StoreError, StoreReferenceError
 from sync.config import Config, ShopifyStoreConfig
 from sync.errors import DomainError, UsageError
 
@@ -19,7 +19,7 @@ class StoreUnavailable(DomainError):
 
 
 class StoreMisconfigured(UsageError):
-    """Credentials, scopes or the shop itself need fixing."""
+    """Credentials, scopes, the shop, or a discount reference need fixing."""
 
 
 @contextmanager
@@ -27,7 +27,7 @@ def translated_errors() -> Iterator[None]:
     """Turn platform errors into the CLI's two families (exit 1 / exit 2)."""
     try:
         yield
-    except StoreConfigError as error:
+    except (StoreConfigError, StoreReferenceError) as error:
         raise StoreMisconfigured(str(error)) from error
     except StoreError as error:
         raise StoreUnavailable(str(error)) from error

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from integrations.ports import StoreConfigError, StoreError
+from integrations.ports import StoreConfigError, StoreError, StoreReferenceError
 
 # Upper bound on how much server-provided text goes into one message.
 _MAX_DETAIL_CHARS = 300
@@ -243,7 +243,7 @@ class UserErrors(ShopifyError):
         )
 
 
-class NotFound(ShopifyError):
+class NotFound(ShopifyError, StoreReferenceError):
     """A discount id or code that the shop does not have."""
 
     def __init__(self, context: ErrorContext, what: str) -> None:
