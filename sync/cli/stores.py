@@ -57,12 +57,19 @@ def sync_group() -> None:
 @click.option("--store", "store_name", help="Store name (default: the only one).")
 @pass_app
 def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
-    """Pull every code of the linked discounts into their pools (fails on partial data)."""
+    """Pull every code of the linked discounts into their pools (fails on partial data).
+
+    The same sync first disables the codes of creators dropped under
+    ``on_drop = disable`` (see ``sync revoke``).
+    """
     results = []
     with open_store(app.config, store_name) as (name, store):
+        revoked = revoke.revoke_dropped(app.db, store, name)
         for target in common.targets(app.db, name, incentive):
             with progress_bar(app, f"pulling {target.ref}") as advance:
                 results.append(pull.pull(app.db, store, target, advance))
+    if revoked.revoked and not app.as_json:
+        click.echo(f"{revoked.revoked} codes of dropped creators disabled and marked revoked")
     app.emit(
         results,
         lambda: (
