@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal, TextIO
 
+from store.models import MAX_CODE_LENGTH  # one definition: the rule and the column width
 from sync.errors import DomainError, UsageError
-
-MAX_CODE_LENGTH = 150
 
 # Characters asked of the stream per read: large enough to keep the read loop cheap, small
 # enough that "flat memory" means kilobytes.

@@ -1,0 +1,26 @@
+"""Every named default of the domain and the jobs, pinned in one place."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from store import db, models, pool
+from sync import codegen, codes_input, config, incentives, workflow
+from sync.storesync import generate, orders
+
+
+def test_domain_and_job_defaults() -> None:
+    assert models.MAX_CODE_LENGTH == codes_input.MAX_CODE_LENGTH == 150
+    assert db.DEFAULT_DATABASE_URL == "sqlite:///promosync.db"
+    assert db.SQLITE_BUSY_TIMEOUT_MS == 60_000
+    assert pool.STAGING_BATCH == 5_000
+    assert codegen.MIN_RANDOM_LENGTH == 8 and not set("01OIL") & set(codegen.ALPHABET)
+    assert config.DEFAULT_CONFIG_FILE == "promosync.toml"
+    assert (config.CONFIG_ENV, config.DB_ENV) == ("PROMOSYNC_CONFIG", "PROMOSYNC_DB")
+    assert config.ShopifyStoreConfig.model_fields["bulk_threshold"].default == 10_000
+    assert incentives.ON_DROP_POLICIES == ("keep", "disable")
+    assert workflow.TIMINGS == ("pre_payment", "post_payment")
+    assert workflow.REQUIRED_STAGES == {"content_creation", "complete", "dropped"}
+    assert orders.LOOKBACK == timedelta(days=3)
+    assert orders.FIRST_RUN_HISTORY == timedelta(days=60)
+    assert (generate.MAX_ROUNDS, generate.MAX_GENERATE) == (5, 100_000)
