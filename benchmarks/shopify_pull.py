@@ -317,9 +317,10 @@ def pull_bulk(sizes: Sizes, work: Path, template: Path) -> Row:
         f">= {PULL_RATE_TARGET:,.0f}/s, <= {PULL_RSS_TARGET_MB:.0f} MB",
         met if sizes.judged else None,
         sizes.runs,
-        f"RSS before the pull {statistics.median(baselines):.0f} MB; first page stored after "
-        f"{statistics.median(firsts):.2f}s; "
+        f"RSS before the pull {statistics.median(baselines):.0f} MB; "
         + _spread(rates, lambda r: f"{r:,.0f}/s")
+        + "; first page stored after "
+        + ", ".join(f"{s:.2f}s" for s in firsts)
         + "; "
         + _spread(peaks, lambda m: f"{m:.0f}MB"),
     )
