@@ -165,7 +165,12 @@ class Staging:
             s.c.position, s.c.line, s.c.code, literal(None).label("first"), Code.incentive_id
         ).join(Code, (Code.scope == scope) & (Code.code_norm == s.c.code_norm))
         rows = self._tx.execute(repeats.union_all(known).order_by(s.c.position)).all()
-        return [StagedConflict(p, ln, c, first, inc) for p, ln, c, first, inc in rows]
+        # An entry can clash both ways; report it once, naming the pool that holds it.
+        by_position: dict[int, StagedConflict] = {}
+        for position, line, code, first, holder in rows:
+            if position not in by_position or holder is not None:
+                by_position[position] = StagedConflict(position, line, code, first, holder)
+        return list(by_position.values())
 
     def commit_into(self, incentive: Incentive, skip_positions: Iterable[int]) -> int:
         """Move staged rows (minus ``skip_positions``) into the pool; returns how many."""

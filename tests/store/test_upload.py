@@ -229,11 +229,6 @@ def test_an_assigned_code_still_blocks_the_same_code_elsewhere(pools: Database) 
         codes.upload(pools, "summer/bonus", paste(released.lower()))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store/pool.py Staging.conflicts UNION ALLs 'repeats an earlier entry' and "
-    "'already known' rows, so an entry that is both is listed twice",
-)
 def test_entry_repeating_an_earlier_entry_and_a_known_code_is_reported_once(
     pools: Database,
 ) -> None:
