@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_DATABASE_URL = "sqlite:///promosync.db"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+POOL_RECYCLE_SECONDS = 1_800
 
 #: The handle services pass around; only ``store`` looks inside it.
 Tx = Session
@@ -39,6 +40,9 @@ class Database:
         self.url = normalize_url(url)
         self.engine = _create_engine(self.url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Per-database memo for facts that cannot change once true (e.g. the shape
+        #: of an active campaign); see :mod:`sync.moves`.
+        self.memo: dict[object, object] = {}
 
     @property
     def dialect(self) -> str:
@@ -75,7 +79,9 @@ def _create_engine(url: str, *, echo: bool) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per transaction on the hottest path
+    # (stage moves); connections are recycled instead, and jobs retry on failure.
+    return create_engine(url, echo=echo, pool_recycle=POOL_RECYCLE_SECONDS)
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -5,24 +5,31 @@ Details hold counts and ids, never an unassigned code (those are secret).
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 
 from store.db import Tx
-from store.models import Event
+from store.models import Event, utcnow
 
 
 def default_actor() -> str:
     """The OS user and process, unless ``PROMOSYNC_ACTOR`` names someone else."""
+    return os.environ.get("PROMOSYNC_ACTOR") or _process_actor(os.getpid())
+
+
+@functools.cache
+def _process_actor(pid: int) -> str:
+    # Looked up once per process: getuser() reads the password database.
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers
         user = "unknown"
-    return os.environ.get("PROMOSYNC_ACTOR") or f"{user}@pid{os.getpid()}"
+    return f"{user}@pid{pid}"
 
 
 def record(
@@ -45,6 +52,28 @@ def record(
             detail=detail,
         )
     )
+
+
+def record_many(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert several events in one statement; each row has ``kind``, ids and ``detail``."""
+    if rows:
+        actor = default_actor()
+        now = utcnow()
+        tx.execute(
+            insert(cast(Table, Event.__table__)),
+            [
+                {
+                    "kind": row["kind"],
+                    "actor": actor,
+                    "at": now,
+                    "campaign_id": row.get("campaign_id"),
+                    "incentive_id": row.get("incentive_id"),
+                    "creator_id": row.get("creator_id"),
+                    "detail": row.get("detail", {}),
+                }
+                for row in rows
+            ],
+        )
 
 
 def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:

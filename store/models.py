@@ -218,6 +218,8 @@ class Assignment(Base):
     __table_args__ = (
         UniqueConstraint("incentive_id", "creator_id"),
         UniqueConstraint("code_id"),
+        # What a creator already holds is read on every move (store.moving).
+        Index("ix_assignments_creator", "creator_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -236,7 +238,10 @@ class Rejection(Base):
     """An incentive manually rejected for a creator: no code is ever released."""
 
     __tablename__ = "rejections"
-    __table_args__ = (UniqueConstraint("incentive_id", "creator_id"),)
+    __table_args__ = (
+        UniqueConstraint("incentive_id", "creator_id"),
+        Index("ix_rejections_creator", "creator_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"))

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from store import catalog, events, pool
+from store import catalog, events, moving, pool
 from store.catalog import Member
 from store.db import Database, Tx
 from store.models import Campaign, Incentive, utcnow
@@ -49,36 +49,43 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     target = workflow.check_stage_name(target)
     try:
         with db.transaction() as tx:
-            return _move_in(tx, campaign_key, handle, target)
+            return _move_in(db, tx, campaign_key, handle, target)
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
 
 
-def _move_in(tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
-    campaign = lookup.campaign(tx, campaign_key)
-    _require_active(campaign)
-    member = lookup.member(tx, campaign, handle, lock=True)
-    source = member.membership.stage
-    plan = workflow.plan_move(as_stages(catalog.stages_of(tx, campaign.id)), source, target)
+def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
+    subject = moving.lock_subject(tx, campaign_key, handle)
+    if subject is None:
+        lookup.member(tx, lookup.campaign(tx, campaign_key), handle)  # raises the right NotFound
+        raise AssertionError("unreachable: the subject exists")  # pragma: no cover
+    if subject.campaign_status != "active":
+        _require_active(lookup.campaign(tx, campaign_key))
+    stages, incentives = _shape(db, tx, subject)
+    source = subject.stage
+    plan = workflow.plan_move(stages, source, target)
     if target == source:
         return MoveOutcome(handle, source, target, UNCHANGED)
-    released = [
-        _claim(tx, campaign, incentive, member)
-        for incentive in _due(tx, campaign, member, plan.entered)
-    ]
-    revoking = _apply_drop_policy(tx, campaign, member) if target == workflow.EXIT_STAGE else ()
-    catalog.set_stage(tx, member.membership, target)
-    events.record(
+    due = [i for i in incentives if i.timing in plan.entered and i.id not in subject.held]
+    released = [_claim(tx, subject, i) for i in due]
+    revoking: tuple[str, ...] = ()
+    if target == workflow.EXIT_STAGE:
+        campaign = lookup.campaign(tx, campaign_key)
+        revoking = _apply_drop_policy(tx, campaign, lookup.member(tx, campaign, handle))
+    moving.set_stage(
         tx,
-        "creator.moved",
-        campaign_id=campaign.id,
-        creator_id=member.creator.id,
-        source=source,
-        target=target,
-        released=[r.incentive for r in released],
+        subject,
+        target,
+        event={
+            "actor": events.default_actor(),
+            "source": source,
+            "target": target,
+            "released": [{"incentive_id": i, "code_id": c} for i, c, _, _ in released],
+        },
     )
-    return MoveOutcome(handle, source, target, MOVED, tuple(released), None, revoking)
+    outcome = tuple(Release(key, code) for _, _, key, code in released)
+    return MoveOutcome(handle, source, target, MOVED, outcome, None, revoking)
 
 
 def _require_active(campaign: Campaign) -> None:
@@ -91,6 +98,28 @@ def _require_active(campaign: Campaign) -> None:
             if campaign.status == "draft"
             else "creators move only in active campaigns",
         )
+
+
+Shape = tuple[list[workflow.Stage], tuple[moving.IncentiveShape, ...]]
+
+
+def _shape(db: Database, tx: Tx, subject: moving.Subject) -> Shape:
+    """Stages and incentives of an active campaign, read once per database handle.
+
+    Incentives and stages change only while a campaign is draft, and an active
+    campaign never returns to draft, so the shape of an active campaign is fixed.
+    The key includes the row's creation time so a recreated id is never confused.
+    """
+    key = ("campaign-shape", subject.campaign_id, subject.campaign_created_at)
+    cached = db.memo.get(key)
+    if cached is None:
+        stages, incentives = moving.campaign_shape(tx, subject.campaign_id)
+        cached = (
+            [workflow.Stage(s.key, s.phase, s.position, s.enabled) for s in stages],
+            incentives,
+        )
+        db.memo[key] = cached
+    return cached  # type: ignore[return-value]
 
 
 def _due(tx: Tx, campaign: Campaign, member: Member, entered: Sequence[str]) -> list[Incentive]:
@@ -106,25 +135,21 @@ def _due(tx: Tx, campaign: Campaign, member: Member, entered: Sequence[str]) -> 
     ]
 
 
-def _claim(tx: Tx, campaign: Campaign, incentive: Incentive, member: Member) -> Release:
-    code = pool.claim_code(tx, incentive, member.creator.id, incentive.timing)
-    if code is None:
+def _claim(
+    tx: Tx, subject: moving.Subject, incentive: moving.IncentiveShape
+) -> tuple[int, int, str, str]:
+    """(incentive id, code id, incentive key, code) of the code claimed for the creator."""
+    claimed = moving.claim(tx, incentive.id, subject.creator_id, incentive.timing)
+    if claimed is None:
         raise OutOfCodes(
-            campaign.key,
+            subject.campaign_key,
             incentive.key,
             incentive.description,
-            member.creator.handle,
-            linked=incentive.source_id is not None,
+            subject.handle,
+            linked=moving.incentive_is_linked(tx, incentive.id),
         )
-    events.record(
-        tx,
-        "code.assigned",
-        campaign_id=campaign.id,
-        incentive_id=incentive.id,
-        creator_id=member.creator.id,
-        code_id=code.id,
-    )
-    return Release(incentive.key, code.code)
+    code_id, code = claimed
+    return incentive.id, code_id, incentive.key, code
 
 
 def _apply_drop_policy(tx: Tx, campaign: Campaign, member: Member) -> tuple[str, ...]:

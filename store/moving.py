@@ -1,0 +1,298 @@
+"""The statements of a stage move, kept to the few a move needs.
+
+A move runs many times a second under contention, so it uses prepared Core
+statements rather than ORM objects: one locking read of the creator, one read
+of what they already hold, one ``UPDATE … RETURNING`` per claimed code, and a
+handful of inserts. The claim itself is a single statement:
+
+- PostgreSQL: ``UPDATE codes … WHERE id = (SELECT id … FOR UPDATE SKIP LOCKED)``;
+  concurrent movers take different rows. If every available row is locked, a
+  blocking attempt follows, so "out of codes" is only reported when the pool
+  really is empty.
+- SQLite: the transaction already holds the write lock (``BEGIN IMMEDIATE``),
+  so the same statement without row locks is safe.
+
+The unique constraints on ``assignments`` stay the last line of defence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, exists, insert, literal, select, union_all, update
+
+from store.db import Tx
+from store.models import (
+    Assignment,
+    Campaign,
+    Code,
+    Creator,
+    Event,
+    Incentive,
+    Membership,
+    Rejection,
+    WorkflowStage,
+    utcnow,
+)
+
+_codes = cast(Table, Code.__table__)
+_assignments = cast(Table, Assignment.__table__)
+_memberships = cast(Table, Membership.__table__)
+_events = cast(Table, Event.__table__)
+MOVED_EVENT = "creator.moved"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The creator being moved, with their campaign, read under the membership's lock."""
+
+    campaign_id: int
+    campaign_key: str
+    campaign_status: str
+    campaign_created_at: datetime
+    membership_id: int
+    creator_id: int
+    handle: str
+    stage: str
+    held: frozenset[int]  # incentives the creator already got or had rejected
+
+
+# Everything a creator already holds: released codes and rejections, by incentive.
+_held = union_all(
+    select(Assignment.creator_id.label("creator_id"), Assignment.incentive_id.label("incentive")),
+    select(Rejection.creator_id, Rejection.incentive_id),
+).subquery("held")
+
+_SUBJECT_COLUMNS = (
+    Campaign.id,
+    Campaign.key,
+    Campaign.status,
+    Campaign.created_at,
+    Membership.id,
+    Creator.id,
+    Creator.handle,
+    Membership.stage,
+)
+
+
+def _subject_statement(*columns: Any, held: bool) -> Any:
+    statement = (
+        select(*columns)
+        .join(Membership, Membership.campaign_id == Campaign.id)
+        .join(Creator, Creator.id == Membership.creator_id)
+    )
+    if held:
+        statement = statement.outerjoin(_held, _held.c.creator_id == Creator.id)
+    return statement.where(
+        Campaign.key == bindparam("campaign_key"), Creator.handle == bindparam("handle")
+    ).with_for_update(of=Membership)
+
+
+# PostgreSQL: subject and holdings in one round trip. SQLite (no round trips to save,
+# and it would materialise the union for the join): two cheap indexed reads.
+_SUBJECT_WITH_HELD = _subject_statement(*_SUBJECT_COLUMNS, _held.c.incentive, held=True)
+_SUBJECT = _subject_statement(*_SUBJECT_COLUMNS, held=False)
+_HELD_BY = select(_held.c.incentive).where(_held.c.creator_id == bindparam("creator"))
+
+
+def lock_subject(tx: Tx, campaign_key: str, handle: str) -> Subject | None:
+    """The membership, locked (``FOR UPDATE``) so two moves of one creator serialise,
+    with what the creator already holds."""
+    params = {"campaign_key": campaign_key, "handle": handle}
+    connection = tx.connection()
+    if connection.dialect.name == "postgresql":
+        rows = connection.execute(_SUBJECT_WITH_HELD, params).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return Subject(
+            *_subject_fields(first), held=frozenset(r[-1] for r in rows if r[-1] is not None)
+        )
+    row = connection.execute(_SUBJECT, params).first()
+    if row is None:
+        return None
+    held = frozenset(connection.execute(_HELD_BY, {"creator": row[5]}).scalars())
+    return Subject(*_subject_fields(row), held=held)
+
+
+def _subject_fields(row: Any) -> tuple[int, str, str, datetime, int, int, str, str]:
+    """The eight subject columns of a row (typed for the Subject constructor)."""
+    return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+
+
+@dataclass(frozen=True)
+class IncentiveShape:
+    """What a move needs to know of an incentive."""
+
+    id: int
+    key: str
+    description: str
+    timing: str
+
+
+@dataclass(frozen=True)
+class StageShape:
+    key: str
+    phase: str
+    position: int
+    enabled: bool
+
+
+def campaign_shape(
+    tx: Tx, campaign_id: int
+) -> tuple[tuple[StageShape, ...], tuple[IncentiveShape, ...]]:
+    """The campaign's stages and incentives (fixed while the campaign is active)."""
+    stages = (
+        tx.connection()
+        .execute(
+            select(
+                WorkflowStage.key,
+                WorkflowStage.phase,
+                WorkflowStage.position,
+                WorkflowStage.enabled,
+            )
+            .where(WorkflowStage.campaign_id == campaign_id)
+            .order_by(WorkflowStage.position)
+        )
+        .all()
+    )
+    incentives = (
+        tx.connection()
+        .execute(
+            select(Incentive.id, Incentive.key, Incentive.description, Incentive.timing)
+            .where(Incentive.campaign_id == campaign_id)
+            .order_by(Incentive.id)
+        )
+        .all()
+    )
+    return tuple(StageShape(*s) for s in stages), tuple(IncentiveShape(*i) for i in incentives)
+
+
+def _claim_statement(*, skip_locked: bool) -> Any:
+    oldest_available = (
+        select(_codes.c.id)
+        .where(_codes.c.incentive_id == bindparam("pool"), _codes.c.status == "available")
+        .order_by(_codes.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=skip_locked)
+        .scalar_subquery()
+    )
+    return (
+        update(_codes)
+        .where(_codes.c.id == oldest_available)
+        .values(status="assigned")
+        .returning(_codes.c.id, _codes.c.code)
+    )
+
+
+_CLAIM_SKIP_LOCKED = _claim_statement(skip_locked=True)
+_CLAIM_WAITING = _claim_statement(skip_locked=False)
+_ASSIGN = insert(_assignments)
+
+
+def _claim_and_assign_statement(*, skip_locked: bool) -> Any:
+    """PostgreSQL only: claim and record the assignment in one round trip (a data-modifying CTE)."""
+    claimed = _claim_statement(skip_locked=skip_locked).cte("claimed")
+    assigned = insert(_assignments).from_select(
+        ["incentive_id", "creator_id", "code_id", "stage", "assigned_at"],
+        select(
+            bindparam("pool", type_=_assignments.c.incentive_id.type),
+            bindparam("creator", type_=_assignments.c.creator_id.type),
+            claimed.c.id,
+            bindparam("release_stage", type_=_assignments.c.stage.type),
+            bindparam("now", type_=_assignments.c.assigned_at.type),
+        ),
+    )
+    return assigned.returning(_assignments.c.code_id, select(claimed.c.code).scalar_subquery())
+
+
+_PG_CLAIM_SKIP_LOCKED = _claim_and_assign_statement(skip_locked=True)
+_PG_CLAIM_WAITING = _claim_and_assign_statement(skip_locked=False)
+
+
+def claim(tx: Tx, incentive_id: int, creator_id: int, stage: str) -> tuple[int, str] | None:
+    """Assign the oldest available code of the incentive; ``(code id, code)`` or None."""
+    if tx.get_bind().dialect.name == "postgresql":
+        params = {"pool": incentive_id, "creator": creator_id, "release_stage": stage}
+        params["now"] = utcnow()
+        row = tx.connection().execute(_PG_CLAIM_SKIP_LOCKED, params).first()
+        if row is None:
+            row = tx.connection().execute(_PG_CLAIM_WAITING, params).first()
+        return None if row is None else (row[0], row[1])
+    row = tx.connection().execute(_CLAIM_SKIP_LOCKED, {"pool": incentive_id}).first()
+    if row is None:
+        return None
+    code_id, code = row
+    tx.connection().execute(
+        _ASSIGN,
+        {
+            "incentive_id": incentive_id,
+            "creator_id": creator_id,
+            "code_id": code_id,
+            "stage": stage,
+            "assigned_at": utcnow(),
+        },
+    )
+    return code_id, code
+
+
+_SET_STAGE = (
+    update(_memberships)
+    .where(_memberships.c.id == bindparam("membership"))
+    .values(stage=bindparam("new_stage"), moved_at=bindparam("now"))
+)
+_MOVED_EVENT = insert(_events).values(
+    kind=MOVED_EVENT,
+    actor=bindparam("actor"),
+    at=bindparam("now"),
+    campaign_id=bindparam("campaign"),
+    creator_id=bindparam("creator"),
+    detail=bindparam("detail", type_=_events.c.detail.type),
+)
+
+
+def _stage_and_event_statement() -> Any:
+    """PostgreSQL only: the stage change and its event in one round trip."""
+    moved = _SET_STAGE.returning(_memberships.c.id).cte("moved")
+    return insert(_events).from_select(
+        ["kind", "actor", "at", "campaign_id", "creator_id", "detail"],
+        select(
+            literal(MOVED_EVENT),
+            bindparam("actor", type_=_events.c.actor.type),
+            bindparam("now", type_=_events.c.at.type),
+            bindparam("campaign", type_=_events.c.campaign_id.type),
+            bindparam("creator", type_=_events.c.creator_id.type),
+            bindparam("detail", type_=_events.c.detail.type),
+        ).where(exists(select(moved.c.id))),
+    )
+
+
+_PG_STAGE_AND_EVENT = _stage_and_event_statement()
+
+
+def set_stage(tx: Tx, subject: Subject, stage: str, *, event: dict[str, Any]) -> None:
+    """Move the creator and log a ``creator.moved`` event (who, from, to, codes released)."""
+    actor = event.pop("actor")
+    params = {
+        "membership": subject.membership_id,
+        "new_stage": stage,
+        "now": utcnow(),
+        "actor": actor,
+        "campaign": subject.campaign_id,
+        "creator": subject.creator_id,
+        "detail": event,
+    }
+    connection = tx.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_PG_STAGE_AND_EVENT, params)
+        return
+    connection.execute(_SET_STAGE, params)
+    connection.execute(_MOVED_EVENT, params)
+
+
+def incentive_is_linked(tx: Tx, incentive_id: int) -> bool:
+    """Read fresh: an incentive can be linked to a store while its campaign runs."""
+    source = tx.scalar(select(Incentive.source_id).where(Incentive.id == incentive_id))
+    return source is not None
