@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from typing import Any
 
 from benchmarks import fixtures
 from benchmarks.pool import Row
+from benchmarks.rss import peak_rss_bytes
 from integrations.ports import SourceRef
 from integrations.sandbox.shopify import (
     BucketConfig,
@@ -49,9 +49,6 @@ from sync import campaigns, incentives
 from sync.storesync import common, link, pull
 
 MB = 1024 * 1024
-KIB = 1024  # Linux reports ru_maxrss and VmHWM in KiB
-PROC_STATUS = "/proc/self/status"
-HWM_FIELD = "VmHWM:"
 CHILD_TIMEOUT_S = 900
 STORE_NAME = "main"
 CAMPAIGN = "bench"
@@ -104,23 +101,6 @@ def bench_codes(count: int) -> list[str]:
 # --- child: one pull, timed, with its peak RSS -------------------------------------------
 
 
-def _peak_rss_bytes() -> int:
-    """This process's peak RSS since it was exec'ed.
-
-    ``ru_maxrss`` is not it: Linux carries the high-water mark of the image replaced by
-    ``exec`` over into the new one, and ``subprocess`` forks (vfork) this very parent, which
-    holds the sandbox's codes. ``VmHWM`` belongs to the new address space alone.
-    """
-    try:
-        with open(PROC_STATUS, encoding="ascii") as status:
-            for line in status:
-                if line.startswith(HWM_FIELD):
-                    return int(line.split()[1]) * KIB  # "VmHWM:   123456 kB"
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
-
-
 def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_threshold: int) -> int:
     """Pull the benchmark incentive once and print what happened as one JSON object."""
     db = Database(db_url)
@@ -128,7 +108,7 @@ def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_thre
     with ShopifyStore.connect(
         shop=shop, access_token=token, admin_api_url=admin_api_url, bulk_threshold=bulk_threshold
     ) as store:
-        baseline = _peak_rss_bytes()  # interpreter, SQLAlchemy, httpx and the services loaded
+        baseline = peak_rss_bytes()  # interpreter, SQLAlchemy, httpx and the services loaded
         first_page: list[float] = []
         started = time.perf_counter()
 
@@ -150,7 +130,7 @@ def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_thre
             "throttled": stats.throttled,
             "paced_seconds": store.client.pacer.total_waited,
             "baseline_rss_bytes": baseline,
-            "peak_rss_bytes": _peak_rss_bytes(),
+            "peak_rss_bytes": peak_rss_bytes(),
         }
     db.dispose()
     print(json.dumps(report))

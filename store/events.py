@@ -9,12 +9,12 @@ import functools
 import getpass
 import os
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 
 from store.db import Tx
-from store.models import Event, utcnow
+from store.models import Event
 
 
 def default_actor() -> str:
@@ -52,28 +52,6 @@ def record(
             detail=detail,
         )
     )
-
-
-def record_many(tx: Tx, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert several events in one statement; each row has ``kind``, ids and ``detail``."""
-    if rows:
-        actor = default_actor()
-        now = utcnow()
-        tx.execute(
-            insert(cast(Table, Event.__table__)),
-            [
-                {
-                    "kind": row["kind"],
-                    "actor": actor,
-                    "at": now,
-                    "campaign_id": row.get("campaign_id"),
-                    "incentive_id": row.get("incentive_id"),
-                    "creator_id": row.get("creator_id"),
-                    "detail": row.get("detail", {}),
-                }
-                for row in rows
-            ],
-        )
 
 
 def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:

@@ -1,17 +1,8 @@
-"""The code pool: claiming a code, staging an upload, counting.
+"""The code pool: staging an upload, counting. (Claiming a code is in :mod:`store.moving`.)
 
-The claim is the heart of promosync's promise that no code is handed out
-twice. It runs inside the caller's short transaction:
-
-- PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` picks the oldest available
-  code nobody else is claiming; concurrent movers take different rows instead
-  of queueing on one. If every available row is locked, one blocking attempt
-  follows, so "out of codes" is only reported when the pool really is empty.
-- SQLite: transactions begin ``IMMEDIATE`` (see :mod:`store.db`), so writers
-  are serialised by the database lock and a plain select-then-update is safe.
-
-Either way the unique constraints on ``assignments`` turn any logic error
-into a failed transaction, never a double assignment.
+Uploads are staged in a temporary table so that duplicates, within the upload
+and against codes already known for the store, are found with SQL: a
+million-code upload never has to fit in Python memory.
 """
 
 from __future__ import annotations
@@ -34,7 +25,7 @@ from sqlalchemy import (
 )
 
 from store.db import Tx
-from store.models import MAX_CODE_LENGTH, Assignment, Code, Incentive, UTCDateTime, utcnow
+from store.models import MAX_CODE_LENGTH, Code, Incentive, UTCDateTime, utcnow
 
 STAGING_BATCH = 5_000
 
@@ -51,38 +42,6 @@ staging_table = Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
-
-
-def claim_code(tx: Tx, incentive: Incentive, creator_id: int, stage: str) -> Code | None:
-    """Assign the oldest available code of ``incentive`` to the creator, or None if none."""
-    code = _lock_available(tx, incentive.id, skip_locked=True)
-    if code is None and tx.get_bind().dialect.name == "postgresql":
-        code = _lock_available(tx, incentive.id, skip_locked=False)
-    if code is None:
-        return None
-    code.status = "assigned"
-    tx.add(
-        Assignment(
-            incentive_id=incentive.id,
-            creator_id=creator_id,
-            code_id=code.id,
-            stage=stage,
-            assigned_at=utcnow(),
-        )
-    )
-    tx.flush()
-    return code
-
-
-def _lock_available(tx: Tx, incentive_id: int, *, skip_locked: bool) -> Code | None:
-    stmt = (
-        select(Code)
-        .where(Code.incentive_id == incentive_id, Code.status == "available")
-        .order_by(Code.id)
-        .limit(1)
-        .with_for_update(skip_locked=skip_locked)
-    )
-    return tx.scalars(stmt).first()
 
 
 @dataclass(frozen=True)
