@@ -77,7 +77,7 @@ _SUBJECT_COLUMNS = (
 )
 
 
-def _subject_statement(*columns: Any, held: bool) -> Any:
+def _subject_statement(*columns: Any, held: bool, lock: bool) -> Any:
     statement = (
         select(*columns)
         .join(Membership, Membership.campaign_id == Campaign.id)
@@ -85,32 +85,38 @@ def _subject_statement(*columns: Any, held: bool) -> Any:
     )
     if held:
         statement = statement.outerjoin(_held, _held.c.creator_id == Creator.id)
-    return statement.where(
+    statement = statement.where(
         Campaign.key == bindparam("campaign_key"), Creator.handle == bindparam("handle")
-    ).with_for_update(of=Membership)
+    )
+    return statement.with_for_update(of=Membership) if lock else statement
 
 
 # PostgreSQL: subject and holdings in one round trip. SQLite (no round trips to save,
 # and it would materialise the union for the join): two cheap indexed reads.
-_SUBJECT_WITH_HELD = _subject_statement(*_SUBJECT_COLUMNS, _held.c.incentive, held=True)
-_SUBJECT = _subject_statement(*_SUBJECT_COLUMNS, held=False)
+_SUBJECT_WITH_HELD = {
+    lock: _subject_statement(*_SUBJECT_COLUMNS, _held.c.incentive, held=True, lock=lock)
+    for lock in (True, False)
+}
+_SUBJECT = {
+    lock: _subject_statement(*_SUBJECT_COLUMNS, held=False, lock=lock) for lock in (True, False)
+}
 _HELD_BY = select(_held.c.incentive).where(_held.c.creator_id == bindparam("creator"))
 
 
-def lock_subject(tx: Tx, campaign_key: str, handle: str) -> Subject | None:
-    """The membership, locked (``FOR UPDATE``) so two moves of one creator serialise,
-    with what the creator already holds."""
+def read_subject(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -> Subject | None:
+    """The creator's membership with what they already hold; ``lock`` holds the
+    membership row (``FOR UPDATE``) so two moves of one creator serialise."""
     params = {"campaign_key": campaign_key, "handle": handle}
     connection = tx.connection()
     if connection.dialect.name == "postgresql":
-        rows = connection.execute(_SUBJECT_WITH_HELD, params).all()
+        rows = connection.execute(_SUBJECT_WITH_HELD[lock], params).all()
         if not rows:
             return None
         first = rows[0]
         return Subject(
             *_subject_fields(first), held=frozenset(r[-1] for r in rows if r[-1] is not None)
         )
-    row = connection.execute(_SUBJECT, params).first()
+    row = connection.execute(_SUBJECT[lock], params).first()
     if row is None:
         return None
     held = frozenset(connection.execute(_HELD_BY, {"creator": row[5]}).scalars())

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from store import catalog, events, moving, pool
 from store.catalog import Member
 from store.db import Database, Tx
-from store.models import Campaign, Incentive, utcnow
+from store.models import Campaign, utcnow
 from sync import lookup, workflow
-from sync.campaigns import as_stages
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
@@ -56,19 +55,13 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
 
 
 def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
-    subject = moving.lock_subject(tx, campaign_key, handle)
-    if subject is None:
-        lookup.member(tx, lookup.campaign(tx, campaign_key), handle)  # raises the right NotFound
-        raise AssertionError("unreachable: the subject exists")  # pragma: no cover
-    if subject.campaign_status != "active":
-        _require_active(lookup.campaign(tx, campaign_key))
+    subject = _subject(tx, campaign_key, handle, lock=True)
     stages, incentives = _shape(db, tx, subject)
     source = subject.stage
     plan = workflow.plan_move(stages, source, target)
     if target == source:
         return MoveOutcome(handle, source, target, UNCHANGED)
-    due = [i for i in incentives if i.timing in plan.entered and i.id not in subject.held]
-    released = [_claim(tx, subject, i) for i in due]
+    released = [_claim(tx, subject, i) for i in _due(incentives, subject, plan)]
     revoking: tuple[str, ...] = ()
     if target == workflow.EXIT_STAGE:
         campaign = lookup.campaign(tx, campaign_key)
@@ -122,17 +115,22 @@ def _shape(db: Database, tx: Tx, subject: moving.Subject) -> Shape:
     return cached  # type: ignore[return-value]
 
 
-def _due(tx: Tx, campaign: Campaign, member: Member, entered: Sequence[str]) -> list[Incentive]:
-    """Incentives released at a stage being entered that this creator has not had yet."""
-    if not entered:
-        return []
-    had = {r.incentive.id for r in catalog.released_to(tx, campaign.id, member.creator.id)}
-    had |= catalog.rejected_incentive_ids(tx, campaign.id, member.creator.id)
-    return [
-        incentive
-        for incentive in catalog.incentives_of(tx, campaign.id)
-        if incentive.timing in entered and incentive.id not in had
-    ]
+def _subject(tx: Tx, campaign_key: str, handle: str, *, lock: bool) -> moving.Subject:
+    """The creator to move, in an active campaign; the right error otherwise."""
+    subject = moving.read_subject(tx, campaign_key, handle, lock=lock)
+    if subject is None:
+        lookup.member(tx, lookup.campaign(tx, campaign_key), handle)  # raises the NotFound
+        raise AssertionError("unreachable: the creator exists")  # pragma: no cover
+    if subject.campaign_status != "active":
+        _require_active(lookup.campaign(tx, campaign_key))
+    return subject
+
+
+def _due(
+    incentives: Sequence[moving.IncentiveShape], subject: moving.Subject, plan: workflow.MovePlan
+) -> list[moving.IncentiveShape]:
+    """Incentives released at a stage being entered that the creator has not had yet."""
+    return [i for i in incentives if i.timing in plan.entered and i.id not in subject.held]
 
 
 def _claim(
@@ -262,16 +260,18 @@ def _dry_run(
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         _require_active(campaign)
-        stages = as_stages(catalog.stages_of(tx, campaign.id))
-        incentives = catalog.incentives_of(tx, campaign.id)
-        counts = pool.counts(tx, [i.id for i in incentives])
-        left = Counter({i.key: counts[i.id].available for i in incentives})
-        report.available = dict(left)
+        left: Counter[str] | None = None
         for handle in handles:
-            member = lookup.member(tx, campaign, handle)
-            source = member.membership.stage
-            plan = workflow.plan_move(stages, source, target)
-            due = [i.key for i in _due(tx, campaign, member, plan.entered)]
+            subject = _subject(tx, campaign_key, handle, lock=False)
+            stages, incentives = _shape(db, tx, subject)
+            if left is None:
+                counts = pool.counts(tx, [i.id for i in incentives])
+                left = Counter({i.key: counts[i.id].available for i in incentives})
+                report.available = dict(left)
+            source = subject.stage
+            due = [
+                i.key for i in _due(incentives, subject, workflow.plan_move(stages, source, target))
+            ]
             for key in due:
                 report.needed[key] = report.needed.get(key, 0) + 1
             short = [key for key in due if left[key] < 1]
