@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 
 from benchmarks import pool, shopify_pull
-from benchmarks.pool import Row
+from benchmarks.harness import Row
 
 COLUMNS = ("benchmark", "median", "target", "met", "runs", "detail")
 

@@ -15,7 +15,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -26,24 +25,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks import fixtures
+from benchmarks.harness import Row, run_all, spread
 from store.db import Database
 from store.models import Assignment, Campaign, Code, Incentive, Membership
 from sync import codes, moves
 
 MB = 1024 * 1024
 WORKER_TIMEOUT_S = 600
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the results table."""
-
-    name: str
-    figure: str  # the median, formatted with its unit
-    target: str
-    met: bool | None  # None: not measured (skipped)
-    runs: int
-    detail: str = ""
 
 
 @dataclass
@@ -83,10 +71,6 @@ def _median(samples: Sequence[float]) -> float:
     return statistics.median(samples)
 
 
-def _spread(samples: Sequence[float], fmt: Callable[[float], str]) -> str:
-    return "runs: " + ", ".join(fmt(s) for s in samples)
-
-
 # --- upload N codes by paste --------------------------------------------------------------
 
 
@@ -111,7 +95,7 @@ def upload(sizes: Sizes, work: Path, template: Path) -> Row:
         f"<= {UPLOAD_TARGET_S:g} s",
         median <= UPLOAD_TARGET_S,
         sizes.runs,
-        f"{sizes.upload / median:,.0f} codes/s; " + _spread(seconds, lambda s: f"{s:.2f}s"),
+        f"{sizes.upload / median:,.0f} codes/s; " + spread(seconds, lambda s: f"{s:.2f}s"),
     )
 
 
@@ -152,7 +136,7 @@ def upload_rss(sizes: Sizes, work: Path, template: Path) -> Row:
         median <= RSS_TARGET_MB,
         sizes.runs,
         f"RSS before upload {_median(baselines):.0f} MB; upload took "
-        f"{_median(seconds):.1f} s; " + _spread(peaks, lambda m: f"{m:.0f}MB"),
+        f"{_median(seconds):.1f} s; " + spread(peaks, lambda m: f"{m:.0f}MB"),
     )
 
 
@@ -184,7 +168,7 @@ def sequential_moves(sizes: Sizes, work: Path, template: Path) -> Row:
         f">= {MOVES_TARGET_PER_S:,.0f}/s",
         median >= MOVES_TARGET_PER_S,
         sizes.runs,
-        _spread(rates, lambda r: f"{r:,.0f}/s"),
+        spread(rates, lambda r: f"{r:,.0f}/s"),
     )
 
 
@@ -301,7 +285,7 @@ def concurrent_moves(sizes: Sizes, work: Path, template: Path) -> Row:
         target,
         median >= MOVES_TARGET_PER_S and duplicates == 0 and overdrawn == 0,
         sizes.runs,
-        _spread(rates, lambda r: f"{r:,.0f}/s"),
+        spread(rates, lambda r: f"{r:,.0f}/s"),
     )
 
 
@@ -314,13 +298,5 @@ BENCHMARKS: tuple[tuple[str, Callable[[Sizes, Path, Path], Row]], ...] = (
 
 
 def run(sizes: Sizes, only: Sequence[str] = ()) -> list[Row]:
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="promosync-bench-") as tmp:
-        work = Path(tmp)
-        template = fixtures.migrated_sqlite_template(work)
-        for name, benchmark in BENCHMARKS:
-            if only and name not in only:
-                continue
-            rows.append(benchmark(sizes, work, template))
-            print(f"  done: {rows[-1].name}", file=sys.stderr, flush=True)
-    return rows
+    """Run the pool benchmarks (all, or those named in ``only``); one row each."""
+    return run_all(BENCHMARKS, sizes, only, prefix="promosync-bench-")

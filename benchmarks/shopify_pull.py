@@ -23,7 +23,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import fixtures
-from benchmarks.pool import Row
+from benchmarks.harness import Row, run_all, spread
 from benchmarks.rss import peak_rss_bytes
 from integrations.ports import SourceRef
 from integrations.sandbox.shopify import (
@@ -238,10 +237,6 @@ def pull_once(
     )
 
 
-def _spread(samples: Sequence[float], fmt: Callable[[float], str]) -> str:
-    return "runs: " + ", ".join(fmt(s) for s in samples)
-
-
 # --- the two benchmarks -------------------------------------------------------------------
 
 
@@ -298,11 +293,11 @@ def pull_bulk(sizes: Sizes, work: Path, template: Path) -> Row:
         met if sizes.judged else None,
         sizes.runs,
         f"RSS before the pull {statistics.median(baselines):.0f} MB; "
-        + _spread(rates, lambda r: f"{r:,.0f}/s")
+        + spread(rates, lambda r: f"{r:,.0f}/s")
         + "; first page stored after "
         + ", ".join(f"{s:.2f}s" for s in firsts)
         + "; "
-        + _spread(peaks, lambda m: f"{m:.0f}MB"),
+        + spread(peaks, lambda m: f"{m:.0f}MB"),
     )
 
 
@@ -314,17 +309,7 @@ BENCHMARKS: tuple[tuple[str, Callable[[Sizes, Path, Path], Row]], ...] = (
 
 def run(quick: bool, only: Sequence[str] = ()) -> list[Row]:
     """Run the benchmarks (all, or those named in ``only``); one row each."""
-    sizes = QUICK if quick else FULL
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="promosync-bench-pull-") as tmp:
-        work = Path(tmp)
-        template = fixtures.migrated_sqlite_template(work)
-        for name, benchmark in BENCHMARKS:
-            if only and name not in only:
-                continue
-            rows.append(benchmark(sizes, work, template))
-            print(f"  done: {rows[-1].name}", file=sys.stderr, flush=True)
-    return rows
+    return run_all(BENCHMARKS, QUICK if quick else FULL, only, prefix="promosync-bench-pull-")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
