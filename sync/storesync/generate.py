@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from integrations.ports import Store
-from store import events, store_sync
+from store import events, store_requests, store_sync
 from store.db import Database
 from store.models import Incentive
 from sync import codegen
@@ -79,12 +79,12 @@ def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[
         drawn = (codegen.new_code(prefix) for _ in range(count - len(codes)))
         candidates = {normalize_code(c): c for c in drawn}
         with db.transaction() as tx:
-            taken = store_sync.norms_known(tx, target.store_name, candidates)
+            taken = store_requests.norms_known(tx, target.store_name, candidates)
         codes.update((n, c) for n, c in candidates.items() if n not in taken)
     chosen = list(codes.items())[:count]
     with db.transaction() as tx:
         incentive = tx.get_one(Incentive, target.id)
-        store_sync.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
+        store_requests.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
     return [code for _, code in chosen]
 
 
@@ -92,7 +92,7 @@ def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, st
     """Mark each requested code created, or failed with the store's error code."""
     by_norm = {normalize_code(code): error for code, error in failed.items()}
     with db.transaction() as tx:
-        store_sync.settle_requests(
+        store_requests.settle_requests(
             tx,
             target.id,
             {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch},
@@ -102,7 +102,7 @@ def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, st
 def _resume_open_requests(db: Database, store: Store, target: Target) -> int:
     """Settle requests a crashed run left open; returns how many reached the store."""
     with db.transaction() as tx:
-        open_requests = [(r.code, r.code_norm) for r in store_sync.open_requests(tx, target.id)]
+        open_requests = [(r.code, r.code_norm) for r in store_requests.open_requests(tx, target.id)]
     if not open_requests:
         return 0
     pull(db, store, target)
@@ -114,7 +114,7 @@ def _resume_open_requests(db: Database, store: Store, target: Target) -> int:
     outcome = store.create_codes(target.source, missing) if missing else None
     failed = outcome.failed if outcome else {}
     with db.transaction() as tx:
-        store_sync.settle_requests(
+        store_requests.settle_requests(
             tx,
             target.id,
             {norm: failed.get(code) for code, norm in open_requests},

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from integrations.ports import Store
-from store import events, store_sync
+from store import events, store_requests
 from store.db import Database
 from sync.storesync.common import source_of
 
@@ -24,7 +24,7 @@ class RevokeResult:
 
 def revoke_dropped(db: Database, store: Store, store_name: str) -> RevokeResult:
     with db.transaction() as tx:
-        due = store_sync.revocations_due(tx, store_name)
+        due = store_requests.revocations_due(tx, store_name)
         by_incentive: dict[int, list[tuple[int, str]]] = defaultdict(list)
         sources = {}
         for assignment, code, incentive in due:
@@ -34,7 +34,7 @@ def revoke_dropped(db: Database, store: Store, store_name: str) -> RevokeResult:
     for incentive_id, items in by_incentive.items():
         store.disable_codes(sources[incentive_id], [code for _, code in items])
         with db.transaction() as tx:
-            store_sync.mark_revoked(tx, [assignment_id for assignment_id, _ in items])
+            store_requests.mark_revoked(tx, [assignment_id for assignment_id, _ in items])
             events.record(tx, "codes.revoked", incentive_id=incentive_id, count=len(items))
         revoked += len(items)
     return RevokeResult(store_name, revoked)
