@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from store.db import Tx
 from store.models import Assignment, Code, Creator, Incentive, Membership
@@ -65,6 +65,8 @@ class CodeUsage:
 
 
 CENT = Decimal("0.01")
+#: Orders whose money never arrived or went back are not revenue.
+NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED")
 
 
 def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
@@ -72,7 +74,7 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
 
     An order's total is attributed to the pool codes it used, split evenly (the
     remainder cent goes to the first), so campaign totals never count an order twice.
-    Cancelled and test orders are not revenue.
+    Cancelled, test, refunded, voided and expired orders are not revenue.
     """
     if not code_ids:
         return {}
@@ -95,6 +97,7 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
             OrderCode.code_id.is_not(None),
             StoreOrder.cancelled.is_(False),
             StoreOrder.test.is_(False),
+            func.upper(StoreOrder.financial_status).not_in(NOT_REVENUE),
             StoreOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
         )
         .order_by(StoreOrder.id, OrderCode.id)

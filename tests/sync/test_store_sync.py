@@ -221,6 +221,7 @@ def test_usage_and_orders_fill_the_report(
     shop.place_order([code], Decimal("30.50"))
     cancelled = shop.place_order([code], Decimal("99.00"))
     shop.cancel_order(cancelled)
+    shop.place_order([code], Decimal("75.00"), financial_status="REFUNDED")
 
     usage.refresh_usage(db, store, target)
     orders.pull_orders(db, store, STORE)
@@ -228,7 +229,7 @@ def test_usage_and_orders_fill_the_report(
 
     by_creator = {r.creator: r for r in report.rows if r.level == "creator"}
     assert by_creator[handles[0]].revenue == Decimal("150.50")
-    assert by_creator[handles[0]].redemptions == 3  # Shopify counts the cancelled use too
+    assert by_creator[handles[0]].redemptions == 4  # Shopify counts cancelled/refunded uses too
     assert by_creator[handles[1]].revenue == 0
     campaign = report.rows[0]
     assert campaign.cost == Decimal("17.00") and campaign.codes_redeemed == 1
