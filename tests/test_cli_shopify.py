@@ -45,6 +45,13 @@ def run(
     return invoke
 
 
+def draft_campaign_with_incentive(run: Run) -> None:
+    """Draft campaign ``summer`` with a pre-payment incentive ``kit``, made through the CLI."""
+    assert run("campaigns", "create", "Summer", "--key", "summer")[0] == 0
+    add = ("incentives", "add", "summer", "--key", "kit", "--description", "Kit")
+    assert run(*add, "--value", "10", "--cost", "4", "--timing", "pre_payment")[0] == 0
+
+
 def test_stores_check_names_shop_and_scopes(run: Run) -> None:
     status, out, _ = run("--json", "stores", "check")
     assert status == 0
@@ -74,25 +81,7 @@ def test_link_pull_generate_and_move_from_the_command_line(
     run: Run, sandbox: SandboxServer
 ) -> None:
     discount = sandbox.shop.create_code_discount("Summer", codes=["CLI-AAAA1111", "CLI-BBBB2222"])
-    assert run("campaigns", "create", "Summer", "--key", "summer")[0] == 0
-    assert (
-        run(
-            "incentives",
-            "add",
-            "summer",
-            "--key",
-            "kit",
-            "--description",
-            "Kit",
-            "--value",
-            "10",
-            "--cost",
-            "4",
-            "--timing",
-            "pre_payment",
-        )[0]
-        == 0
-    )
+    draft_campaign_with_incentive(run)
     status, out, _ = run("incentives", "link", "summer/kit", "--discount-code", "cli-aaaa1111")
     assert status == 0, out
     status, out, _ = run("--json", "sync", "pull", "summer/kit")
@@ -114,21 +103,6 @@ def test_link_needs_exactly_one_discount_reference(run: Run) -> None:
 
 
 def test_unknown_discount_code_is_named(run: Run) -> None:
-    run("campaigns", "create", "Summer", "--key", "summer")
-    run(
-        "incentives",
-        "add",
-        "summer",
-        "--key",
-        "kit",
-        "--description",
-        "Kit",
-        "--value",
-        "10",
-        "--cost",
-        "4",
-        "--timing",
-        "pre_payment",
-    )
+    draft_campaign_with_incentive(run)
     status, _, err = run("incentives", "link", "summer/kit", "--discount-code", "NOPE")
     assert status == 2 and "NOPE" in err
