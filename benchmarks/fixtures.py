@@ -9,23 +9,18 @@ what is being measured.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
 
 from store import migrate
 from store.db import Database
 from store.models import Campaign, Creator, Membership, utcnow
 from sync import campaigns, codes, incentives, workflow
 
-PG_ADMIN_URL = os.environ.get(
-    "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 INCENTIVE = "kit"
 TARGET_STAGE = "pre_payment"
 INSERT_BATCH = 5_000
@@ -61,37 +56,6 @@ def remove_sqlite(url: str) -> None:
     path = url.removeprefix("sqlite:///")
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
-
-
-def pg_reachable() -> str | None:
-    """None when the PostgreSQL server answers, else why not."""
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL not reachable ({type(error).__name__})"
-
-
-@contextmanager
-def fresh_postgresql() -> Iterator[str]:
-    """A new, migrated PostgreSQL database (as tests/conftest.py makes), dropped afterwards."""
-    name = f"promosync_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        db = Database(url)
-        migrate.upgrade(db)
-        db.dispose()
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def campaign(db: Database, key: str, *, pool_size: int = 0) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 
 from benchmarks import fixtures
 from benchmarks.harness import Row, run_all, spread
+from store import scratch
 from store.db import Database
 from store.models import Assignment, Campaign, Code, Incentive, Membership
 from sync import codes, moves
@@ -252,13 +253,13 @@ def _duplicates(db: Database, campaign: str) -> tuple[int, int, int]:
 def concurrent_moves(sizes: Sizes, work: Path, template: Path) -> Row:
     name = f"{sizes.processes} processes moving {sizes.concurrent_moves:,} creators (PostgreSQL)"
     target = f">= {MOVES_TARGET_PER_S:,.0f}/s, 0 duplicates"
-    problem = fixtures.pg_reachable()
+    problem = scratch.unreachable(scratch.admin_url())
     if problem:
         return Row(name, "not measured", target, None, 0, problem)
     rates, duplicates, overdrawn = [], 0, 0
     rng = random.Random(2026)
     all_handles = fixtures.handles(sizes.concurrent_moves)
-    with fixtures.fresh_postgresql() as url:
+    with scratch.fresh_postgresql(scratch.admin_url(), prefix="promosync_bench") as url:
         db = Database(url)
         for run in range(sizes.runs):
             key = f"race{run}"

@@ -11,55 +11,31 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 import store.models_sync  # noqa: F401  (so truncation covers the sync tables)
-from store import migrate
+from store import migrate, scratch
 from store.db import Database
 from store.models import Base
 
-PG_ADMIN_URL = os.environ.get(
-    "PROMOSYNC_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_ADMIN_URL = scratch.admin_url()
 BACKENDS = ("sqlite", "postgresql")
-
-
-def _pg_available() -> str | None:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return None
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
-        return f"PostgreSQL at {PG_ADMIN_URL} not reachable: {type(error).__name__}"
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """URL of a fresh, migrated PostgreSQL database for this test session."""
-    problem = _pg_available()
+    problem = scratch.unreachable(PG_ADMIN_URL)
     if problem:
         if os.environ.get("CI"):
             pytest.fail(problem + " (CI must run the PostgreSQL tests)")
         pytest.skip(problem)
-    name = f"promosync_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    db = Database(url)
-    migrate.upgrade(db)
-    db.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch.fresh_postgresql(PG_ADMIN_URL, prefix="promosync_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
