@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from benchmarks import fixtures
 
@@ -29,6 +31,25 @@ class Row:
 def spread(samples: Sequence[float], fmt: Callable[[float], str]) -> str:
     """Every run's figure, for the detail column (medians hide outliers)."""
     return "runs: " + ", ".join(fmt(s) for s in samples)
+
+
+def run_child(module: str, args: Sequence[str], *, timeout_s: float) -> dict[str, Any]:
+    """Run ``python -m module args`` in a fresh process and return the JSON it prints.
+
+    A fresh process per measured run: its peak RSS (``VmHWM``) starts low and
+    belongs to that run alone.
+    """
+    completed = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout_s,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{module} child failed:\n{completed.stderr}")
+    report: dict[str, Any] = json.loads(completed.stdout)
+    return report
 
 
 def run_all(

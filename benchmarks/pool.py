@@ -9,12 +9,9 @@
 from __future__ import annotations
 
 import io
-import json
 import multiprocessing
 import random
 import statistics
-import subprocess
-import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -25,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from benchmarks import fixtures
-from benchmarks.harness import Row, run_all, spread
+from benchmarks.harness import Row, run_all, run_child, spread
 from store import scratch
 from store.db import Database
 from store.models import Assignment, Campaign, Code, Incentive, Membership
@@ -111,18 +108,11 @@ def upload_rss(sizes: Sizes, work: Path, template: Path) -> Row:
         db = Database(url)
         fixtures.campaign(db, "file")
         db.dispose()
-        # A fresh process per run: ru_maxrss is a high-water mark, so it must start low.
-        completed = subprocess.run(
-            [sys.executable, "-m", "benchmarks.rss_child", url, f"file/{fixtures.INCENTIVE}"]
-            + [str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=WORKER_TIMEOUT_S,
+        report = run_child(
+            "benchmarks.rss_child",
+            [url, f"file/{fixtures.INCENTIVE}", str(path)],
+            timeout_s=WORKER_TIMEOUT_S,
         )
-        if completed.returncode != 0:
-            raise RuntimeError(f"upload child failed:\n{completed.stderr}")
-        report = json.loads(completed.stdout)
         if report["stored"] != sizes.upload_rss:
             raise AssertionError(f"stored {report['stored']} of {sizes.upload_rss}")
         peaks.append(report["peak_rss_bytes"] / MB)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import fixtures
-from benchmarks.harness import Row, run_all, spread
+from benchmarks.harness import Row, run_all, run_child, spread
 from benchmarks.rss import peak_rss_bytes
 from integrations.ports import SourceRef
 from integrations.sandbox.shopify import (
@@ -211,17 +210,12 @@ def pull_once(
             db.dispose()
             _wait_for_full_bucket(shop)
             recorder.take()
-            completed = subprocess.run(
-                [sys.executable, "-m", "benchmarks.shopify_pull", "--child", url]
-                + [server.admin_api_url, server.access_token, shop.domain, str(bulk_threshold)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=CHILD_TIMEOUT_S,
+            child = run_child(
+                "benchmarks.shopify_pull",
+                ["--child", url, server.admin_api_url, server.access_token, shop.domain]
+                + [str(bulk_threshold)],
+                timeout_s=CHILD_TIMEOUT_S,
             )
-            if completed.returncode != 0:
-                raise RuntimeError(f"pull child failed:\n{completed.stderr}")
-            child = json.loads(completed.stdout)
             graphql = [r for r in recorder.take() if r.operation is not None]
     finally:
         fixtures.remove_sqlite(url)
