@@ -18,7 +18,7 @@ whatever its payload selects; Shopify does not document either case.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,18 +260,12 @@ def requested_cost(
 ) -> CostAnalysis:
     """The requested cost of an operation, and any paging problems it has."""
     walker = SelectionWalker(schema, fragments, variables)
-    mutation = operation_type == OperationType.MUTATION
-    root = schema.mutation_type if mutation else schema.query_type
-    assert root is not None
-    total = 0
-    for key, nodes in _root_fields(walker, root, selection_set).items():
-        definition = root.fields.get(nodes[0].name.value)
-        if definition is None:
-            continue
-        if mutation:
-            total += MUTATION_COST
-        else:
-            total += walker.requested_field(definition, nodes, [key])
+    total = _sum_root_fields(
+        walker,
+        operation_type,
+        selection_set,
+        lambda key, definition, nodes: walker.requested_field(definition, nodes, [key]),
+    )
     return CostAnalysis(total, walker.problems)
 
 
@@ -284,18 +278,28 @@ def actual_cost(
 ) -> int:
     """The actual cost of an operation, from the data it returned."""
     walker = SelectionWalker(schema, fragments, {})
+
+    def field_cost(key: str, definition: GraphQLField, nodes: list[FieldNode]) -> int:
+        if data is not None and key in data:
+            return walker.actual_field(definition, nodes, data[key])
+        return OBJECT_COST
+
+    return _sum_root_fields(walker, operation_type, selection_set, field_cost)
+
+
+def _sum_root_fields(
+    walker: SelectionWalker,
+    operation_type: OperationType,
+    selection_set: SelectionSetNode,
+    field_cost: Callable[[str, GraphQLField, list[FieldNode]], int],
+) -> int:
+    """Sum over the operation's root fields: a flat cost per mutation, else ``field_cost``."""
     mutation = operation_type == OperationType.MUTATION
-    root = schema.mutation_type if mutation else schema.query_type
+    root = walker.schema.mutation_type if mutation else walker.schema.query_type
     assert root is not None
     total = 0
     for key, nodes in _root_fields(walker, root, selection_set).items():
         definition = root.fields.get(nodes[0].name.value)
-        if definition is None:
-            continue
-        if mutation:
-            total += MUTATION_COST
-        elif data is not None and key in data:
-            total += walker.actual_field(definition, nodes, data[key])
-        else:
-            total += OBJECT_COST
+        if definition is not None:
+            total += MUTATION_COST if mutation else field_cost(key, definition, nodes)
     return total
