@@ -22,7 +22,6 @@ from store.models import (
     Membership,
     Rejection,
     WorkflowStage,
-    utcnow,
 )
 
 
@@ -156,11 +155,6 @@ def members_of(tx: Tx, campaign_id: int, stage: str | None = None) -> list[Membe
     if stage is not None:
         stmt = stmt.where(Membership.stage == stage)
     return [Member(m, c) for m, c in tx.execute(stmt).all()]
-
-
-def set_stage(tx: Tx, membership: Membership, stage: str) -> None:
-    membership.stage = stage
-    membership.moved_at = utcnow()
 
 
 @dataclass(frozen=True)
