@@ -41,10 +41,10 @@ from integrations.sandbox.shopify import (
     SandboxShop,
     serve,
 )
-from integrations.shopify.store import DEFAULT_BULK_THRESHOLD, ShopifyStore
+from integrations.shopify.shop import DEFAULT_BULK_THRESHOLD, ShopifyShop
 from store.db import Database
 from sync import campaigns, incentives
-from sync.storesync import common, link, pull
+from sync.shopsync import common, link, pull
 
 MB = 1024 * 1024
 CHILD_TIMEOUT_S = 900
@@ -99,13 +99,15 @@ def bench_codes(count: int) -> list[str]:
 # --- child: one pull, timed, with its peak RSS -------------------------------------------
 
 
-def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_threshold: int) -> int:
+def child_main(
+    db_url: str, admin_api_url: str, token: str, domain: str, bulk_threshold: int
+) -> int:
     """Pull the benchmark incentive once and print what happened as one JSON object."""
     db = Database(db_url)
     (target,) = common.targets(db, STORE_NAME, INCENTIVE_REF)
-    with ShopifyStore.connect(
-        shop=shop, access_token=token, admin_api_url=admin_api_url, bulk_threshold=bulk_threshold
-    ) as store:
+    with ShopifyShop.connect(
+        shop=domain, access_token=token, admin_api_url=admin_api_url, bulk_threshold=bulk_threshold
+    ) as shop:
         baseline = peak_rss_bytes()  # interpreter, SQLAlchemy, httpx and the services loaded
         first_page: list[float] = []
         started = time.perf_counter()
@@ -114,9 +116,9 @@ def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_thre
             if not first_page:
                 first_page.append(time.perf_counter() - started)
 
-        result = pull.pull(db, store, target, progress)
+        result = pull.pull(db, shop, target, progress)
         seconds = time.perf_counter() - started
-        stats = store.client.stats
+        stats = shop.client.stats
         report = {
             "seconds": seconds,
             "first_page_seconds": first_page[0] if first_page else seconds,
@@ -126,7 +128,7 @@ def child_main(db_url: str, admin_api_url: str, token: str, shop: str, bulk_thre
             "requests": stats.requests,
             "by_operation": dict(stats.by_operation),
             "throttled": stats.throttled,
-            "paced_seconds": store.client.pacer.total_waited,
+            "paced_seconds": shop.client.pacer.total_waited,
             "baseline_rss_bytes": baseline,
             "peak_rss_bytes": peak_rss_bytes(),
         }
@@ -166,7 +168,7 @@ class _Recorder:
         return taken
 
 
-def _link(db: Database, server: SandboxServer, shop: SandboxShop, first_code: str) -> None:
+def _link(db: Database, server: SandboxServer, sandbox: SandboxShop, first_code: str) -> None:
     """An active campaign whose incentive is linked to the discount holding ``first_code``."""
     campaigns.create(db, CAMPAIGN.title(), key=CAMPAIGN, currency="USD")
     incentives.add(
@@ -178,10 +180,10 @@ def _link(db: Database, server: SandboxServer, shop: SandboxShop, first_code: st
         cost="8.50",
         timing=fixtures.TARGET_STAGE,
     )
-    with ShopifyStore.connect(
-        shop=shop.domain, access_token=server.access_token, admin_api_url=server.admin_api_url
-    ) as store:
-        link.link(db, store, STORE_NAME, INCENTIVE_REF, SourceRef(discount_code=first_code))
+    with ShopifyShop.connect(
+        shop=sandbox.domain, access_token=server.access_token, admin_api_url=server.admin_api_url
+    ) as shop:
+        link.link(db, shop, STORE_NAME, INCENTIVE_REF, SourceRef(discount_code=first_code))
     campaigns.set_status(db, CAMPAIGN, "active")
 
 
@@ -310,8 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.shopify_pull [--quick] [--only NAME ...]``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["--child"]:
-        db_url, admin_api_url, token, shop, threshold = args[1:]
-        return child_main(db_url, admin_api_url, token, shop, int(threshold))
+        db_url, admin_api_url, token, domain, threshold = args[1:]
+        return child_main(db_url, admin_api_url, token, domain, int(threshold))
     from benchmarks.__main__ import render  # the shared table layout
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.shopify_pull", description=__doc__)

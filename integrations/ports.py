@@ -1,7 +1,7 @@
 """The one interface promosync uses to talk to an e-commerce store.
 
 The domain and the jobs in ``sync/`` only ever see these types; they never ask
-which platform is behind a :class:`Store`. Each platform package
+which platform is behind a :class:`Shop`. Each platform package
 (``integrations/shopify``, later ``integrations/woocommerce``) implements the
 protocol and maps its wire format to these plain values.
 
@@ -18,23 +18,23 @@ from decimal import Decimal
 from typing import Protocol
 
 
-class StoreError(Exception):
+class ShopError(Exception):
     """Base of every platform package's errors, so callers need not know the platform."""
 
     #: True when retrying later may succeed (throttling, 5xx, dropped connections).
     retryable: bool = False
 
 
-class StoreConfigError(StoreError):
+class ShopConfigError(ShopError):
     """The merchant or operator must change something: credentials, scopes, the shop."""
 
 
-class StoreReferenceError(StoreError):
+class ShopReferenceError(ShopError):
     """A discount, coupon or code the user named does not exist (or is not a code source)."""
 
 
 @dataclass(frozen=True)
-class StoreInfo:
+class ShopInfo:
     """What ``check()`` learns about a store: who it is and what we may do there."""
 
     platform: str  # "shopify" | "woocommerce"
@@ -72,7 +72,7 @@ class CodeSource:
 
 
 @dataclass(frozen=True)
-class StoreCode:
+class ShopCode:
     """One code as the store knows it."""
 
     code: str
@@ -91,7 +91,7 @@ class CodeStream(Protocol):
 
     expected_total: int | None
 
-    def __iter__(self) -> Iterator[Sequence[StoreCode]]: ...
+    def __iter__(self) -> Iterator[Sequence[ShopCode]]: ...
 
 
 @dataclass(frozen=True)
@@ -126,14 +126,14 @@ class OrderWithCodes:
 class CreationResult:
     """Outcome of asking the store to create codes: per code, created or why not."""
 
-    created: tuple[StoreCode, ...]
+    created: tuple[ShopCode, ...]
     failed: dict[str, str] = field(default_factory=dict)  # code -> store error code ("TAKEN", ...)
 
 
-class Store(Protocol):
+class Shop(Protocol):
     """A merchant's store, as promosync needs it. Implemented per platform."""
 
-    def check(self) -> StoreInfo:
+    def check(self) -> ShopInfo:
         """Who the store is and which scopes we hold; raises on bad credentials."""
         ...
 

@@ -4,7 +4,7 @@
 - ``SyncCursor``: how far an incremental sync got; advanced only after its data committed.
 - ``UsageObservation``: a code's usage count as the store reported it at a time
   (Shopify's count lags, so every observation is kept).
-- ``StoreOrder`` / ``OrderCode``: store orders that used pool codes, for revenue.
+- ``ShopOrder`` / ``OrderCode``: store orders that used pool codes, for revenue.
 - ``CodeRequest``: a code promosync asked the store to create, recorded *before* the
   call, so a crash between asking and hearing back is reconciled on the next run.
 """
@@ -71,7 +71,7 @@ class UsageObservation(Base):
     observed_at: Mapped[datetime]
 
 
-class StoreOrder(Base):
+class ShopOrder(Base):
     __tablename__ = "store_orders"
     __table_args__ = (UniqueConstraint("store_name", "platform_id"),)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from store.db import Tx
 from store.models import Assignment, Code, Creator, Incentive, Membership
-from store.models_sync import OrderCode, StoreOrder, UsageObservation
+from store.models_sync import OrderCode, ShopOrder, UsageObservation
 
 
 @dataclass(frozen=True)
@@ -91,16 +91,16 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
             first_seen[code_id] = at
     orders: dict[int, tuple[Decimal, datetime, list[int]]] = {}
     used = (
-        select(StoreOrder.id, StoreOrder.total, StoreOrder.processed_at, OrderCode.code_id)
-        .join(OrderCode, OrderCode.order_id == StoreOrder.id)
+        select(ShopOrder.id, ShopOrder.total, ShopOrder.processed_at, OrderCode.code_id)
+        .join(OrderCode, OrderCode.order_id == ShopOrder.id)
         .where(
             OrderCode.code_id.is_not(None),
-            StoreOrder.cancelled.is_(False),
-            StoreOrder.test.is_(False),
-            func.upper(StoreOrder.financial_status).not_in(NOT_REVENUE),
-            StoreOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
+            ShopOrder.cancelled.is_(False),
+            ShopOrder.test.is_(False),
+            func.upper(ShopOrder.financial_status).not_in(NOT_REVENUE),
+            ShopOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
         )
-        .order_by(StoreOrder.id, OrderCode.id)
+        .order_by(ShopOrder.id, OrderCode.id)
     )
     for order_id, total, processed_at, used_code in tx.execute(used):
         if used_code is not None:  # filtered in SQL; narrows the type

@@ -73,7 +73,7 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
 
 
-class ShopifyStoreConfig(_Section):
+class ShopifyShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "shopify"``."""
 
     platform: Literal["shopify"]
@@ -104,7 +104,7 @@ class ShopifyStoreConfig(_Section):
         return None if value is None else check_url(value)
 
 
-class WooStoreConfig(_Section):
+class WooShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "woocommerce"``."""
 
     platform: Literal["woocommerce"]
@@ -124,15 +124,15 @@ class WooStoreConfig(_Section):
         return check_url(value)
 
 
-StoreConfig = Annotated[ShopifyStoreConfig | WooStoreConfig, Field(discriminator="platform")]
+ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
 
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
-    stores: dict[str, StoreConfig] = Field(default_factory=dict)
+    stores: dict[str, ShopConfig] = Field(default_factory=dict)
     source: str | None = None  # the file it was read from, for messages
 
-    def store(self, name: str | None) -> tuple[str, ShopifyStoreConfig | WooStoreConfig]:
+    def store(self, name: str | None) -> tuple[str, ShopifyShopConfig | WooShopConfig]:
         """The named store, or the only one when no name is given."""
         if name is None:
             if len(self.stores) == 1:

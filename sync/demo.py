@@ -14,16 +14,16 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from integrations.ports import SourceRef
+from integrations.ports import Shop, SourceRef
 from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
 from store.db import Database
 from sync import campaigns, creators, incentives, messages, moves, reports
-from sync.config import Config, Secret, ShopifyStoreConfig
+from sync.config import Config, Secret, ShopifyShopConfig
 from sync.errors import OutOfCodes
 from sync.report_render import render_table
-from sync.stores import open_store
-from sync.storesync import common, generate, link, orders, pull, usage
+from sync.shops import open_shop
+from sync.shopsync import common, generate, link, orders, pull, usage
 
 DEMO_DB_FILE = "promosync-demo.db"
 STORE_NAME = "main"
@@ -50,22 +50,22 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
     say(f"== A fresh database: {path}")
-    with SandboxShop(name="Sunny Outfitters") as shop, _local_shopify(shop) as config:
-        discount = shop.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
+    with SandboxShop(name="Sunny Outfitters") as sandbox, _local_shopify(sandbox) as config:
+        discount = sandbox.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
         say(
             f"== The merchant created discount 'Summer kit 20% off' with {len(DEMO_SHOP_CODES)} "
             f"codes in their (local) Shopify admin"
         )
-        with open_store(config, STORE_NAME) as (store_name, store):
-            _set_up(db, store, say)
+        with open_shop(config, STORE_NAME) as (store_name, shop):
+            _set_up(db, shop, say)
             target = common.targets(db, store_name, "summer/kit")[0]
-            result = pull.pull(db, store, target)
+            result = pull.pull(db, shop, target)
             say(
                 f"== Pulled the discount's codes: {result.fetched} in Shopify, {result.new} new in "
                 f"the pool (the codes stay secret until released)"
             )
             _move_everyone(db, say)
-            made = generate.generate(db, store, target, 3, prefix="SUMMER-")
+            made = generate.generate(db, shop, target, 3, prefix="SUMMER-")
             say(
                 f"== Generated {made.created} more codes in Shopify and pulled them; "
                 "moving the rest"
@@ -75,14 +75,14 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
             for index, total in DEMO_ORDERS:
                 code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
                 assert code is not None
-                shop.place_order([code], total)
+                sandbox.place_order([code], total)
             say(
                 f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; "
                 "syncing usage and orders"
             )
-            usage.refresh_usage(db, store, target)
-            orders.pull_orders(db, store, store_name)
-        say(f"   (discount {discount} now has {len(shop.codes_of(discount))} codes in Shopify)")
+            usage.refresh_usage(db, shop, target)
+            orders.pull_orders(db, shop, store_name)
+        say(f"   (discount {discount} now has {len(sandbox.codes_of(discount))} codes in Shopify)")
     report = reports.build(db, "summer")
     say(render_table(report.title, reports.COLUMNS, [r.as_dict() for r in report.rows]))
     return db
@@ -93,7 +93,7 @@ def _local_shopify(shop: SandboxShop) -> Iterator[Config]:
     with serve(shop) as server:
         yield Config(
             stores={
-                STORE_NAME: ShopifyStoreConfig(
+                STORE_NAME: ShopifyShopConfig(
                     platform="shopify",
                     shop=shop.domain,
                     access_token=Secret(server.access_token, key="access_token"),
@@ -103,7 +103,7 @@ def _local_shopify(shop: SandboxShop) -> Iterator[Config]:
         )
 
 
-def _set_up(db: Database, store: object, say: Callable[[str], None]) -> None:
+def _set_up(db: Database, shop: Shop, say: Callable[[str], None]) -> None:
     campaigns.create(db, "Summer launch", key="summer", currency="USD")
     incentives.add(
         db,
@@ -114,7 +114,7 @@ def _set_up(db: Database, store: object, say: Callable[[str], None]) -> None:
         cost="8.50",
         timing="pre_payment",
     )
-    link.link(db, store, STORE_NAME, "summer/kit", SourceRef(discount_code=DEMO_SHOP_CODES[0]))  # type: ignore[arg-type]
+    link.link(db, shop, STORE_NAME, "summer/kit", SourceRef(discount_code=DEMO_SHOP_CODES[0]))
     say(
         "== Campaign 'summer', incentive 'kit' (value 25.00, cost 8.50, released at pre_payment), "
         "linked to the Shopify discount"

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from store import db, models, pool
 from sync import codegen, codes_input, config, incentives, workflow
-from sync.storesync import generate, orders
+from sync.shopsync import generate, orders
 
 
 def test_domain_and_job_defaults() -> None:
@@ -17,7 +17,7 @@ def test_domain_and_job_defaults() -> None:
     assert codegen.MIN_RANDOM_LENGTH == 8 and not set("01OIL") & set(codegen.ALPHABET)
     assert config.DEFAULT_CONFIG_FILE == "promosync.toml"
     assert (config.CONFIG_ENV, config.DB_ENV) == ("PROMOSYNC_CONFIG", "PROMOSYNC_DB")
-    assert config.ShopifyStoreConfig.model_fields["bulk_threshold"].default == 10_000
+    assert config.ShopifyShopConfig.model_fields["bulk_threshold"].default == 10_000
     assert incentives.ON_DROP_POLICIES == ("keep", "disable")
     assert workflow.TIMINGS == ("pre_payment", "post_payment")
     assert workflow.REQUIRED_STAGES == {"content_creation", "complete", "dropped"}

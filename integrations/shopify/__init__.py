@@ -1,7 +1,7 @@
 """Shopify Admin GraphQL (API 2026-10) for promosync.
 
-Public surface: :class:`ShopifyStore` (the ``integrations.ports.Store``
-implementation, built with :meth:`ShopifyStore.connect`), the
+Public surface: :class:`ShopifyShop` (the ``integrations.ports.Shop``
+implementation, built with :meth:`ShopifyShop.connect`), the
 :class:`ShopifyClient` transport, the :class:`RetryPolicy`, and the exception
 tree rooted at :class:`ShopifyError` (drawn in ``errors.py``).
 """
@@ -29,7 +29,7 @@ from integrations.shopify.errors import (
 )
 from integrations.shopify.jobs import PollPolicy
 from integrations.shopify.retry import RetryPolicy
-from integrations.shopify.store import DEFAULT_BULK_THRESHOLD, ShopifyStore
+from integrations.shopify.shop import DEFAULT_BULK_THRESHOLD, ShopifyShop
 
 __all__ = [
     "API_VERSION",
@@ -49,7 +49,7 @@ __all__ = [
     "ShopifyClient",
     "ShopifyConfigError",
     "ShopifyError",
-    "ShopifyStore",
+    "ShopifyShop",
     "ThrottledError",
     "TransientError",
     "TransportError",

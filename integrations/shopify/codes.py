@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from integrations.ports import StoreCode
+from integrations.ports import ShopCode
 from integrations.shopify import queries
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.errors import (
@@ -29,7 +29,7 @@ from integrations.shopify.errors import (
 )
 from integrations.shopify.gid import discount_node_gid, discount_number, parse_gid
 from integrations.shopify.jobs import PollPolicy, poll
-from integrations.shopify.mapping import is_code_discount, store_code
+from integrations.shopify.mapping import is_code_discount, shop_code
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,10 @@ class CursorCodeStream:
         self.resume_cursor = after  # cursor after the last page yielded
         self.fetched = 0
 
-    def __iter__(self) -> Iterator[Sequence[StoreCode]]:
+    def __iter__(self) -> Iterator[Sequence[ShopCode]]:
         while True:
             page = self._page(self.resume_cursor)
-            codes = [store_code(node) for node in page["nodes"]]
+            codes = [shop_code(node) for node in page["nodes"]]
             info = page["pageInfo"]
             self.fetched += len(codes)
             if codes:
@@ -107,7 +107,7 @@ class BulkCodeStream:
         self.resume_cursor: str | None = None  # bulk exports cannot resume
         self.fallback_reason: str | None = None
 
-    def __iter__(self) -> Iterator[Sequence[StoreCode]]:
+    def __iter__(self) -> Iterator[Sequence[ShopCode]]:
         operation = self._finished_export()
         if operation is None:
             yield from self._fall_back()
@@ -162,7 +162,7 @@ class BulkCodeStream:
             return in_file == self.expected_total
         return in_file >= self.expected_total  # precision AT_LEAST: a lower bound
 
-    def _fall_back(self) -> Iterator[Sequence[StoreCode]]:
+    def _fall_back(self) -> Iterator[Sequence[ShopCode]]:
         log.warning(
             "falling back to cursor pages for %s: %s", self._discount_id, self.fallback_reason
         )
@@ -174,12 +174,12 @@ class BulkCodeStream:
             self.fetched = cursor.fetched
             yield page
 
-    def _stream_file(self, url: str, in_file: int) -> Iterator[Sequence[StoreCode]]:
-        page: list[StoreCode] = []
+    def _stream_file(self, url: str, in_file: int) -> Iterator[Sequence[ShopCode]]:
+        page: list[ShopCode] = []
         for line in self._client.stream_jsonl(url, queries.START_BULK_EXPORT.name):
             if not self._is_our_code(line):
                 continue
-            page.append(store_code(line))
+            page.append(shop_code(line))
             if len(page) == PAGE_SIZE:
                 self.fetched += len(page)
                 yield page

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from integrations.ports import StoreConfigError, StoreError, StoreReferenceError
+from integrations.ports import ShopConfigError, ShopError, ShopReferenceError
 
 # Upper bound on how much server-provided text goes into one message.
 _MAX_DETAIL_CHARS = 300
@@ -66,7 +66,7 @@ class ErrorContext:
         return f"{self.shop} ({', '.join(parts)})"
 
 
-class ShopifyError(StoreError):
+class ShopifyError(ShopError):
     """Base of every error raised by ``integrations.shopify``."""
 
     retryable = False
@@ -102,7 +102,7 @@ class ShopifyError(StoreError):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-class ShopifyConfigError(ShopifyError, StoreConfigError):
+class ShopifyConfigError(ShopifyError, ShopConfigError):
     """The merchant or operator must change configuration; retrying cannot help."""
 
 
@@ -243,7 +243,7 @@ class UserErrors(ShopifyError):
         )
 
 
-class NotFound(ShopifyError, StoreReferenceError):
+class NotFound(ShopifyError, ShopReferenceError):
     """A discount id or code that the shop does not have."""
 
     def __init__(self, context: ErrorContext, what: str) -> None:

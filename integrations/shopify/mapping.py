@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from integrations.ports import CodeSource, OrderWithCodes, StoreCode, StoreInfo, UsageObservation
+from integrations.ports import CodeSource, OrderWithCodes, ShopCode, ShopInfo, UsageObservation
 from integrations.shopify.gid import discount_code_node_gid
 from integrations.shopify.queries import CODE_DISCOUNT_TYPES
 
@@ -57,10 +57,10 @@ def code_source(node_id: str, discount: Mapping[str, Any]) -> CodeSource:
     )
 
 
-def store_code(node: Mapping[str, Any]) -> StoreCode:
-    """A ``DiscountRedeemCode`` node (page or bulk JSONL line) → :class:`StoreCode`."""
+def shop_code(node: Mapping[str, Any]) -> ShopCode:
+    """A ``DiscountRedeemCode`` node (page or bulk JSONL line) → :class:`ShopCode`."""
     usage = node.get("asyncUsageCount")
-    return StoreCode(
+    return ShopCode(
         code=str(node["code"]),
         platform_id=str(node["id"]),
         usage_count=int(usage) if usage is not None else None,
@@ -68,7 +68,7 @@ def store_code(node: Mapping[str, Any]) -> StoreCode:
 
 
 def usage_observation(
-    code: StoreCode, observed_at: datetime, as_named: str | None = None
+    code: ShopCode, observed_at: datetime, as_named: str | None = None
 ) -> UsageObservation | None:
     """A code's usage as observed now, under the caller's spelling of the code if given.
 
@@ -81,13 +81,13 @@ def usage_observation(
     )
 
 
-def store_info(data: Mapping[str, Any], api_version: str) -> StoreInfo:
-    """The ``ShopCheck`` answer → :class:`StoreInfo`, with the scopes promosync lacks."""
+def shop_info(data: Mapping[str, Any], api_version: str) -> ShopInfo:
+    """The ``ShopCheck`` answer → :class:`ShopInfo`, with the scopes promosync lacks."""
     shop = data["shop"]
     granted = frozenset(
         str(scope["handle"]) for scope in data["currentAppInstallation"]["accessScopes"]
     )
-    return StoreInfo(
+    return ShopInfo(
         platform=PLATFORM,
         name=str(shop["name"]),
         domain=str(shop["myshopifyDomain"]),
@@ -138,11 +138,11 @@ def order_with_codes(node: Mapping[str, Any]) -> OrderWithCodes:
     )
 
 
-def creation_outcome(node: Mapping[str, Any]) -> StoreCode | str:
+def creation_outcome(node: Mapping[str, Any]) -> ShopCode | str:
     """One ``DiscountRedeemCodeBulkCreationCode`` → the created code, or its error code."""
     created = node.get("discountRedeemCode")
     if created:
-        return StoreCode(code=str(created["code"]), platform_id=str(created["id"]), usage_count=0)
+        return ShopCode(code=str(created["code"]), platform_id=str(created["id"]), usage_count=0)
     errors = node.get("errors") or ()
     first = errors[0] if errors else {}
     return str(first.get("code") or "FAILED")

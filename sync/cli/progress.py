@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sync.cli.app import App
-from sync.storesync.common import Progress as Advance
-from sync.storesync.common import no_progress
+from sync.shopsync.common import Progress as Advance
+from sync.shopsync.common import no_progress
 
 
 @contextmanager

@@ -8,8 +8,8 @@ from integrations.ports import SourceRef
 from sync.cli.app import App, pass_app
 from sync.cli.progress import progress_bar
 from sync.errors import UsageError
-from sync.stores import open_store
-from sync.storesync import common, generate, link, orders, pull, revoke, usage
+from sync.shops import open_shop
+from sync.shopsync import common, generate, link, orders, pull, revoke, usage
 
 REQUIRED_SCOPES = ("read_discounts", "write_discounts", "read_orders")
 
@@ -24,8 +24,8 @@ def stores_group() -> None:
 @pass_app
 def check(app: App, name: str | None) -> None:
     """Connect and show the shop, API version and granted scopes (missing ones named)."""
-    with open_store(app.config, name) as (store_name, store):
-        info = store.check()
+    with open_shop(app.config, name) as (store_name, shop):
+        info = shop.check()
 
     def text() -> str:
         lines = [
@@ -63,11 +63,11 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     ``on_drop = disable`` (see ``sync revoke``).
     """
     results = []
-    with open_store(app.config, store_name) as (name, store):
-        revoked = revoke.revoke_dropped(app.db, store, name)
+    with open_shop(app.config, store_name) as (name, shop):
+        revoked = revoke.revoke_dropped(app.db, shop, name)
         for target in common.targets(app.db, name, incentive):
             with progress_bar(app, f"pulling {target.ref}") as advance:
-                results.append(pull.pull(app.db, store, target, advance))
+                results.append(pull.pull(app.db, shop, target, advance))
     if revoked.revoked and not app.as_json:
         click.echo(f"{revoked.revoked} codes of dropped creators disabled and marked revoked")
     app.emit(
@@ -92,9 +92,9 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
 @pass_app
 def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
     """Record how often each released code was used."""
-    with open_store(app.config, store_name) as (name, store):
+    with open_shop(app.config, store_name) as (name, shop):
         results = [
-            usage.refresh_usage(app.db, store, target)
+            usage.refresh_usage(app.db, shop, target)
             for target in common.targets(app.db, name, incentive)
         ]
     app.emit(
@@ -116,10 +116,10 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
 def orders_(app: App, store_name: str | None) -> None:
     """Pull orders that used pool codes (incremental) for revenue attribution."""
     with (
-        open_store(app.config, store_name) as (name, store),
+        open_shop(app.config, store_name) as (name, shop),
         progress_bar(app, "orders") as advance,
     ):
-        result = orders.pull_orders(app.db, store, name, progress=advance)
+        result = orders.pull_orders(app.db, shop, name, progress=advance)
     app.emit(
         result,
         f"{result.store}: {result.seen} orders with codes since "
@@ -132,8 +132,8 @@ def orders_(app: App, store_name: str | None) -> None:
 @pass_app
 def revoke_(app: App, store_name: str | None) -> None:
     """Disable in the store the codes of creators dropped under on_drop = disable."""
-    with open_store(app.config, store_name) as (name, store):
-        result = revoke.revoke_dropped(app.db, store, name)
+    with open_shop(app.config, store_name) as (name, shop):
+        result = revoke.revoke_dropped(app.db, shop, name)
     app.emit(result, f"{result.store}: {result.revoked} codes disabled and marked revoked")
 
 
@@ -153,10 +153,10 @@ def link_(
     """Link an incentive's pool to a code discount in a store."""
     if (discount_id is None) == (discount_code is None):
         raise UsageError("Name the discount one way: --discount-id GID or --discount-code CODE")
-    with open_store(app.config, store_name) as (name, store):
+    with open_shop(app.config, store_name) as (name, shop):
         result = link.link(
             app.db,
-            store,
+            shop,
             name,
             incentive,
             SourceRef(discount_id=discount_id, discount_code=discount_code),
@@ -177,11 +177,11 @@ def link_(
 @pass_app
 def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str | None) -> None:
     """Create new random codes in the linked store discount and pull them into the pool."""
-    with open_store(app.config, store_name) as (name, store):
+    with open_shop(app.config, store_name) as (name, shop):
         (target,) = common.targets(app.db, name, incentive)
         with progress_bar(app, f"creating codes in {name}", count) as advance:
             result = generate.generate(
-                app.db, store, target, count, prefix=prefix, progress=advance
+                app.db, shop, target, count, prefix=prefix, progress=advance
             )
     app.emit(
         result,

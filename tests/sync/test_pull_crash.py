@@ -12,12 +12,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from integrations.sandbox.shopify import BucketConfig, Fault, FaultConfig, SandboxShop, serve
-from integrations.shopify.store import ShopifyStore
+from integrations.shopify.shop import ShopifyShop
 from store.db import Database
 from store.models import Code
-from sync.storesync import common, pull
+from sync.shopsync import common, pull
 from tests import builders
-from tests.sync.test_store_sync import STORE, linked_campaign
+from tests.sync.test_shop_sync import STORE, linked_campaign
 
 CODES = 3_000
 POLL_SECONDS = 0.02  # how often the test looks at the database while the child pulls
@@ -54,7 +54,7 @@ def test_pull_killed_half_way_and_rerun_ends_in_the_same_state(
     with SandboxShop(bucket=BucketConfig(enabled=False)) as shop:
         shop.create_code_discount("Summer", codes=wanted)
         with serve(shop, faults=slow_pages) as server:
-            with ShopifyStore.connect(
+            with ShopifyShop.connect(
                 shop=shop.domain,
                 access_token=server.access_token,
                 admin_api_url=server.admin_api_url,
@@ -76,7 +76,7 @@ def test_pull_killed_half_way_and_rerun_ends_in_the_same_state(
 
         with (
             serve(shop) as server,
-            ShopifyStore.connect(
+            ShopifyShop.connect(
                 shop=shop.domain,
                 access_token=server.access_token,
                 admin_api_url=server.admin_api_url,

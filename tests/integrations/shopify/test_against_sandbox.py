@@ -16,7 +16,7 @@ import pytest
 from integrations.ports import CodeSource, SourceRef
 from integrations.shopify import errors as e
 from integrations.shopify.retry import RetryPolicy
-from integrations.shopify.store import ShopifyStore
+from integrations.shopify.shop import ShopifyShop
 
 sandbox = pytest.importorskip("integrations.sandbox.shopify")
 BucketConfig = sandbox.BucketConfig
@@ -39,7 +39,7 @@ FAULT_RATE = sum(FAULTS.values())
 
 
 class Harness:
-    """A sandbox shop served on loopback plus a ShopifyStore pointed at it."""
+    """A sandbox shop served on loopback plus a ShopifyShop pointed at it."""
 
     def __init__(self, shop: Any, server: Any, clock: Any) -> None:
         self.shop, self.server, self.clock = shop, server, clock
@@ -49,10 +49,10 @@ class Harness:
         self.sleeps.append(seconds)
         self.clock.advance(seconds)
 
-    def store(self, **kwargs: Any) -> ShopifyStore:
+    def store(self, **kwargs: Any) -> ShopifyShop:
         kwargs.setdefault("access_token", self.server.access_token)
         kwargs.setdefault("retry", RetryPolicy(max_attempts=12))
-        return ShopifyStore.connect(
+        return ShopifyShop.connect(
             shop=self.shop.domain,
             admin_api_url=self.server.admin_api_url,
             sleep=self.sleep,
@@ -60,7 +60,7 @@ class Harness:
             **kwargs,
         )
 
-    def source(self, store: ShopifyStore, discount: int) -> CodeSource:
+    def source(self, store: ShopifyShop, discount: int) -> CodeSource:
         return store.resolve_source(SourceRef(discount_id=f"gid://shopify/DiscountNode/{discount}"))
 
 
@@ -84,7 +84,7 @@ def serve_shop() -> Iterator[Serve]:
         shop.close()
 
 
-def pulled(store: ShopifyStore, source: CodeSource) -> tuple[list[str], Any]:
+def pulled(store: ShopifyShop, source: CodeSource) -> tuple[list[str], Any]:
     stream = store.iter_codes(source)
     return [code.code for page in stream for code in page], stream
 

@@ -13,7 +13,7 @@ from integrations.shopify import errors as e
 from integrations.shopify.client import API_VERSION, graphql_url, normalize_shop
 from integrations.shopify.queries import SHOP_CHECK
 from integrations.shopify.retry import RetryPolicy
-from integrations.shopify.store import ShopifyStore
+from integrations.shopify.shop import ShopifyShop
 from tests.integrations.shopify.builders import (
     ENDPOINT,
     TOKEN,
@@ -178,7 +178,7 @@ def test_access_token_never_appears_in_messages_reprs_or_logs(
     client = make_client(retry=RetryPolicy(max_attempts=10))
     with caplog.at_level(logging.DEBUG), pytest.raises(e.AuthenticationError) as raised:
         client.run(SHOP_CHECK)
-    store = ShopifyStore(client)
+    store = ShopifyShop(client)
     exposed = [str(raised.value), repr(raised.value), repr(client), repr(store), caplog.text]
     exposed += [str(vars(raised.value)), str(raised.value.__cause__), str(raised.value.__context__)]
     for text in exposed:

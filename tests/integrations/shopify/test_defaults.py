@@ -12,7 +12,7 @@ from integrations.shopify import (
     pacing,
     queries,
     retry,
-    store,
+    shop,
 )
 
 
@@ -22,8 +22,8 @@ def test_defaults_are_pinned() -> None:
     assert queries.REDEEM_CODES_PAGE_SIZE == codes.PAGE_SIZE == 250
     assert queries.CREATION_RESULTS_PAGE_SIZE == 250
     assert queries.ORDERS_PAGE_SIZE == 100
-    assert store.BULK_ADD_BATCH == store.BULK_DELETE_BATCH == 250
-    assert store.DEFAULT_BULK_THRESHOLD == 10_000
+    assert shop.BULK_ADD_BATCH == shop.BULK_DELETE_BATCH == 250
+    assert shop.DEFAULT_BULK_THRESHOLD == 10_000
     assert retry.RetryPolicy() == retry.RetryPolicy(
         max_attempts=10,
         max_total_seconds=300.0,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from integrations.ports import StoreCode
+from integrations.ports import ShopCode
 from integrations.shopify import gid, mapping
 
 
@@ -93,7 +93,7 @@ def test_write_scope_implies_read_scope() -> None:
 
 
 def test_store_info_reports_missing_scopes() -> None:
-    info = mapping.store_info(
+    info = mapping.shop_info(
         {
             "shop": {
                 "name": "Brand",
@@ -120,7 +120,7 @@ def test_creation_outcome_is_the_code_or_its_error_code() -> None:
         "discountRedeemCode": None,
         "errors": [{"code": "TAKEN", "message": "taken", "field": ["code"]}],
     }
-    assert mapping.creation_outcome(created) == StoreCode(
+    assert mapping.creation_outcome(created) == ShopCode(
         "A", "gid://shopify/DiscountRedeemCode/9", 0
     )
     assert mapping.creation_outcome(taken) == "TAKEN"

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from integrations.ports import Store, StoreError
-from store import store_sync
+from integrations.ports import Shop, ShopError
+from store import shop_sync
 from store.db import Database
 from store.models import Incentive
 from sync.codes_input import check_code, normalize_code
-from sync.storesync.common import IncompletePull, Progress, Target, no_progress
+from sync.shopsync.common import IncompletePull, Progress, Target, no_progress
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PullResult:
     incentive: str
-    store: str
+    shop: str
     source_status: str
     expected: int | None
     fetched: int
@@ -38,16 +38,16 @@ class PullResult:
 
 
 def pull(
-    db: Database, store: Store, target: Target, progress: Progress = no_progress
+    db: Database, shop: Shop, target: Target, progress: Progress = no_progress
 ) -> PullResult:
     """Pull every code of the target's discount; raises on failure or a count mismatch."""
     with db.transaction() as tx:
-        run_id = store_sync.begin_run(tx, target.store_name, "pull", target.id).id
+        run_id = shop_sync.begin_run(tx, target.store_name, "pull", target.id).id
     fetched = new = skipped = 0
     try:
-        source = store.source_status(target.source)
-        hold = None if source.usable else store_sync.SOURCE_UNUSABLE.format(status=source.status)
-        stream = store.iter_codes(source)
+        source = shop.source_status(target.source)
+        hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
+        stream = shop.iter_codes(source)
         for page in stream:
             rows = []
             for found in page:
@@ -63,7 +63,7 @@ def pull(
                 )
             with db.transaction() as tx:
                 incentive = tx.get_one(Incentive, target.id)
-                result = store_sync.upsert_page(tx, incentive, run_id, rows, quarantine_reason=hold)
+                result = shop_sync.upsert_page(tx, incentive, run_id, rows, quarantine_reason=hold)
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -75,11 +75,11 @@ def pull(
             raise IncompletePull(target.ref, expected, fetched)
         with db.transaction() as tx:
             incentive = tx.get_one(Incentive, target.id)
-            settled = store_sync.finish_pull(
+            settled = shop_sync.finish_pull(
                 tx, incentive, run_id, source_status=source.status, usable=source.usable
             )
             incentive.source_title = source.title
-            store_sync.finish_run(
+            shop_sync.finish_run(
                 tx,
                 run_id,
                 status="ok",
@@ -89,9 +89,9 @@ def pull(
                 skipped=skipped,
                 quarantined=settled.quarantined,
             )
-    except (StoreError, IncompletePull) as error:
+    except (ShopError, IncompletePull) as error:
         with db.transaction() as tx:
-            store_sync.finish_run(
+            shop_sync.finish_run(
                 tx,
                 run_id,
                 status="failed",

@@ -1,4 +1,4 @@
-"""ShopifyStore against a respx fake of the Admin API: every Store method, end to end."""
+"""ShopifyShop against a respx fake of the Admin API: every Store method, end to end."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import respx
 from integrations.ports import SourceRef
 from integrations.shopify import errors as e
 from integrations.shopify.jobs import PollPolicy
-from integrations.shopify.store import ShopifyStore
+from integrations.shopify.shop import ShopifyShop
 from tests.integrations.shopify.builders import ENDPOINT, FakeClock
 from tests.integrations.shopify.conftest import MakeClient
 from tests.integrations.shopify.fake_admin import (
@@ -25,7 +25,7 @@ from tests.integrations.shopify.fake_admin import (
 )
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
-MakeStore = Callable[..., ShopifyStore]
+MakeShop = Callable[..., ShopifyShop]
 
 
 @pytest.fixture
@@ -36,9 +36,9 @@ def admin(respx_mock: respx.MockRouter) -> FakeAdmin:
 
 
 @pytest.fixture
-def make_store(make_client: MakeClient) -> MakeStore:
-    def build(**kwargs: Any) -> ShopifyStore:
-        return ShopifyStore(make_client(), now=lambda: NOW, **kwargs)
+def make_shop(make_client: MakeClient) -> MakeShop:
+    def build(**kwargs: Any) -> ShopifyShop:
+        return ShopifyShop(make_client(), now=lambda: NOW, **kwargs)
 
     return build
 
@@ -51,13 +51,13 @@ def all_codes(stream: Any) -> list[str]:
 
 
 def test_check_names_the_shop_and_the_missing_scopes(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     admin.handlers["ShopCheck"] = lambda v: {
         "shop": {"name": "Brand", "myshopifyDomain": "brand.myshopify.com", "currencyCode": "EUR"},
         "currentAppInstallation": {"accessScopes": [{"handle": "write_discounts"}]},
     }
-    info = make_store().check()
+    info = make_shop().check()
     assert (info.name, info.domain, info.currency, info.api_version) == (
         "Brand",
         "brand.myshopify.com",
@@ -69,45 +69,45 @@ def test_check_names_the_shop_and_the_missing_scopes(
 
 @pytest.mark.parametrize("given", [NODE_GID, CODE_NODE_GID, "42"])
 def test_resolve_source_accepts_either_id_family(
-    admin: FakeAdmin, make_store: MakeStore, given: str
+    admin: FakeAdmin, make_shop: MakeShop, given: str
 ) -> None:
-    source = make_store().resolve_source(SourceRef(discount_id=given))
+    source = make_shop().resolve_source(SourceRef(discount_id=given))
     assert source.platform_id == CODE_NODE_GID
     assert (source.status, source.code_count, source.count_exact) == ("active", 510, True)
     assert admin.variables[-1] == {"id": NODE_GID}
 
 
 def test_resolve_source_by_code_is_case_insensitive(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
-    source = make_store().resolve_source(SourceRef(discount_code="code00007"))
+    source = make_shop().resolve_source(SourceRef(discount_code="code00007"))
     assert source.platform_id == CODE_NODE_GID
     assert source.title == "Creator codes"
 
 
-def test_unknown_discount_raises_not_found(admin: FakeAdmin, make_store: MakeStore) -> None:
+def test_unknown_discount_raises_not_found(admin: FakeAdmin, make_shop: MakeShop) -> None:
     with pytest.raises(e.NotFound, match="gid://shopify/DiscountNode/7"):
-        make_store().resolve_source(SourceRef(discount_id="gid://shopify/DiscountNode/7"))
+        make_shop().resolve_source(SourceRef(discount_id="gid://shopify/DiscountNode/7"))
     with pytest.raises(e.NotFound, match="NOPE"):
-        make_store().resolve_source(SourceRef(discount_code="NOPE"))
+        make_shop().resolve_source(SourceRef(discount_code="NOPE"))
 
 
-def test_automatic_discount_is_not_a_code_source(admin: FakeAdmin, make_store: MakeStore) -> None:
+def test_automatic_discount_is_not_a_code_source(admin: FakeAdmin, make_shop: MakeShop) -> None:
     admin.handlers["DiscountStatus"] = lambda v: {
         "discountNode": {"id": NODE_GID, "discount": {"__typename": "DiscountAutomaticBasic"}}
     }
     with pytest.raises(e.NotFound):
-        make_store().resolve_source(SourceRef(discount_id=NODE_GID))
+        make_shop().resolve_source(SourceRef(discount_id=NODE_GID))
 
 
 @pytest.mark.parametrize(
     "ref", [SourceRef(discount_id="gid://shopify/Order/1"), SourceRef(prefix="SUMMER")]
 )
 def test_bad_references_are_configuration_errors(
-    admin: FakeAdmin, make_store: MakeStore, ref: SourceRef
+    admin: FakeAdmin, make_shop: MakeShop, ref: SourceRef
 ) -> None:
     with pytest.raises(e.InvalidReference):
-        make_store().resolve_source(ref)
+        make_shop().resolve_source(ref)
     assert admin.calls == []
 
 
@@ -115,9 +115,9 @@ def test_bad_references_are_configuration_errors(
 
 
 def test_cursor_stream_yields_pages_of_250_with_the_shops_total(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
-    store = make_store()
+    store = make_shop()
     stream = store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)))
     assert stream.expected_total == 510 and stream.count_exact
     sizes, cursors = [], []
@@ -136,8 +136,8 @@ def test_cursor_stream_yields_pages_of_250_with_the_shops_total(
     assert all(p["first"] == 250 for p in pages)
 
 
-def test_cursor_stream_resumes_after_a_cursor(admin: FakeAdmin, make_store: MakeStore) -> None:
-    store = make_store()
+def test_cursor_stream_resumes_after_a_cursor(admin: FakeAdmin, make_shop: MakeShop) -> None:
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     assert all_codes(store.iter_codes(source, after="500")) == [
         f"CODE{n:05d}" for n in range(501, 511)
@@ -145,9 +145,9 @@ def test_cursor_stream_resumes_after_a_cursor(admin: FakeAdmin, make_store: Make
 
 
 def test_discount_deleted_mid_sync_raises_not_found(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
-    store = make_store()
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     stream = iter(store.iter_codes(source))
     next(stream)
@@ -189,13 +189,13 @@ def bulk_handlers(admin: FakeAdmin, *, object_count: int | None = None, polls: i
 
 
 def test_big_pool_is_exported_in_bulk_and_streamed_in_pages(
-    admin: FakeAdmin, make_store: MakeStore, respx_mock: respx.MockRouter, clock: FakeClock
+    admin: FakeAdmin, make_shop: MakeShop, respx_mock: respx.MockRouter, clock: FakeClock
 ) -> None:
     bulk_handlers(admin)
     download = respx_mock.get(RESULT_URL).mock(
         return_value=httpx.Response(200, content=admin.jsonl())
     )
-    store = make_store(bulk_threshold=500)
+    store = make_shop(bulk_threshold=500)
     stream = store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)))
     pages = list(stream)
     assert [len(p) for p in pages] == [250, 250, 10]
@@ -206,11 +206,11 @@ def test_big_pool_is_exported_in_bulk_and_streamed_in_pages(
 
 
 def test_bulk_count_mismatch_falls_back_to_cursor_pages(
-    admin: FakeAdmin, make_store: MakeStore, respx_mock: respx.MockRouter
+    admin: FakeAdmin, make_shop: MakeShop, respx_mock: respx.MockRouter
 ) -> None:
     bulk_handlers(admin, object_count=300)
     download = respx_mock.get(RESULT_URL)
-    store = make_store(bulk_threshold=500)
+    store = make_shop(bulk_threshold=500)
     stream = store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)))
     assert len(all_codes(stream)) == 510
     assert stream.mode == "cursor"
@@ -218,7 +218,7 @@ def test_bulk_count_mismatch_falls_back_to_cursor_pages(
 
 
 def test_bulk_export_refused_while_another_runs_falls_back(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     admin.handlers["StartRedeemCodeExport"] = lambda v: {
         "bulkOperationRunQuery": {
@@ -226,7 +226,7 @@ def test_bulk_export_refused_while_another_runs_falls_back(
             "userErrors": [{"field": None, "message": "busy", "code": "OPERATION_IN_PROGRESS"}],
         }
     }
-    store = make_store(bulk_threshold=1)
+    store = make_shop(bulk_threshold=1)
     stream = store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)))
     assert len(all_codes(stream)) == 510
     assert stream.mode == "cursor"
@@ -244,7 +244,7 @@ class DropsAfter(httpx.SyncByteStream):
 
 
 def test_dropped_download_resumes_without_duplicates(
-    admin: FakeAdmin, make_store: MakeStore, respx_mock: respx.MockRouter
+    admin: FakeAdmin, make_shop: MakeShop, respx_mock: respx.MockRouter
 ) -> None:
     bulk_handlers(admin, polls=0)
     body = admin.jsonl()
@@ -255,19 +255,19 @@ def test_dropped_download_resumes_without_duplicates(
             httpx.Response(200, content=body),
         ]
     )
-    store = make_store(bulk_threshold=1)
+    store = make_shop(bulk_threshold=1)
     codes = all_codes(store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID))))
     assert codes == [f"CODE{n:05d}" for n in range(1, 511)]
 
 
 def test_bulk_file_with_missing_lines_is_an_incomplete_sync(
-    admin: FakeAdmin, make_store: MakeStore, respx_mock: respx.MockRouter
+    admin: FakeAdmin, make_shop: MakeShop, respx_mock: respx.MockRouter
 ) -> None:
     bulk_handlers(admin, polls=0)
     respx_mock.get(RESULT_URL).mock(
         return_value=httpx.Response(200, content=admin.jsonl(parent="gid://shopify/DiscountNode/1"))
     )
-    store = make_store(bulk_threshold=1)
+    store = make_shop(bulk_threshold=1)
     with pytest.raises(e.IncompleteSync, match="expected 510 codes but received 0"):
         all_codes(store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID))))
 
@@ -276,10 +276,10 @@ def test_bulk_file_with_missing_lines_is_an_incomplete_sync(
 
 
 def test_usage_reports_named_codes_only_and_stops_when_all_seen(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     admin.codes[2] = redeem_code(3, used=4)
-    store = make_store()
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     observations = list(store.usage(source, ["code00003", "CODE00100", "GONE"]))
     assert [(o.code, o.usage_count, o.observed_at) for o in observations] == [
@@ -289,9 +289,9 @@ def test_usage_reports_named_codes_only_and_stops_when_all_seen(
 
 
 def test_usage_stops_paging_once_every_code_is_seen(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
-    store = make_store()
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     list(store.usage(source, ["CODE00001"]))
     assert admin.calls.count("DiscountRedeemCodesPage") == 1
@@ -312,7 +312,7 @@ def order(n: int, codes: list[str]) -> dict[str, Any]:
 
 
 def test_orders_since_a_time_keep_only_orders_with_codes(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     pages = {
         None: ([order(1, ["CODE00001"]), order(2, [])], True, "c1"),
@@ -324,7 +324,7 @@ def test_orders_since_a_time_keep_only_orders_with_codes(
         return {"orders": {"pageInfo": {"hasNextPage": more, "endCursor": cursor}, "nodes": nodes}}
 
     admin.handlers["OrdersWithDiscountCodes"] = orders
-    store = make_store()
+    store = make_shop()
     since = datetime(2026, 9, 30, tzinfo=UTC)
     assert [o.name for o in store.iter_orders(since)] == ["#1001", "#1003"]
     assert admin.variables[0]["query"] == "updated_at:>'2026-09-30T00:00:00Z'"
@@ -399,11 +399,11 @@ def creation_handlers(admin: FakeAdmin, taken: set[str]) -> list[list[str]]:
 
 
 def test_create_codes_in_batches_of_250_reporting_taken(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     wanted = [f"NEW{n:04d}" for n in range(300)]
     batches = creation_handlers(admin, taken={"NEW0007", "NEW0299"})
-    store = make_store()
+    store = make_shop()
     result = store.create_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)), wanted)
     assert [len(b) for b in batches] == [250, 50]
     assert result.failed == {"NEW0007": "TAKEN", "NEW0299": "TAKEN"}
@@ -414,7 +414,7 @@ def test_create_codes_in_batches_of_250_reporting_taken(
 
 
 def test_create_codes_raises_user_errors_of_the_mutation(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     admin.handlers["AddRedeemCodes"] = lambda v: {
         "discountRedeemCodeBulkAdd": {
@@ -429,13 +429,13 @@ def test_create_codes_raises_user_errors_of_the_mutation(
             ],
         }
     }
-    store = make_store()
+    store = make_shop()
     with pytest.raises(e.UserErrors, match="discountId: not found"):
         store.create_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)), ["X1"])
 
 
 def test_disable_codes_deletes_their_redeem_code_ids_and_waits_for_the_job(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     deleted: list[list[str]] = []
     admin.handlers["DeleteRedeemCodes"] = lambda v: (
@@ -449,7 +449,7 @@ def test_disable_codes_deletes_their_redeem_code_ids_and_waits_for_the_job(
     )
     polls = iter([False, True])
     admin.handlers["PollJob"] = lambda v: {"job": {"id": v["id"], "done": next(polls)}}
-    store = make_store()
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     store.disable_codes(source, ["code00002", "CODE00300", "MISSING"])
     assert deleted == [
@@ -467,7 +467,7 @@ def test_poll_gives_up_after_its_timeout(admin: FakeAdmin, make_client: MakeClie
         }
     }
     admin.handlers["PollJob"] = lambda v: {"job": {"id": v["id"], "done": False}}
-    store = ShopifyStore(make_client(), poll_policy=PollPolicy(timeout=5))
+    store = ShopifyShop(make_client(), poll_policy=PollPolicy(timeout=5))
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     with pytest.raises(e.BulkOperationError, match="unfinished after 5s"):
         store.disable_codes(source, ["CODE00001"])
@@ -475,27 +475,27 @@ def test_poll_gives_up_after_its_timeout(admin: FakeAdmin, make_client: MakeClie
 
 def test_connect_needs_exactly_one_kind_of_credential() -> None:
     with pytest.raises(ValueError, match="either access_token or client_id"):
-        ShopifyStore.connect(shop="brand", access_token="t", client_id="i", client_secret="s")
+        ShopifyShop.connect(shop="brand", access_token="t", client_id="i", client_secret="s")
     with pytest.raises(ValueError):
-        ShopifyStore.connect(shop="brand")
+        ShopifyShop.connect(shop="brand")
 
 
 def test_connect_with_admin_api_url_sends_there(respx_mock: respx.MockRouter) -> None:
     local = "http://127.0.0.1:9/admin/api/2026-10/graphql.json"
     admin = FakeAdmin(codes=[redeem_code(1)])
     route = respx_mock.post(local).mock(side_effect=admin)
-    with ShopifyStore.connect(shop="brand", access_token="tok", admin_api_url=local) as store:
+    with ShopifyShop.connect(shop="brand", access_token="tok", admin_api_url=local) as store:
         assert store.resolve_source(SourceRef(discount_code="CODE00001")).code_count == 1
     assert route.called
     assert store.client.shop == "brand.myshopify.com"
 
 
 def test_taken_codes_already_in_this_discount_count_as_created(
-    admin: FakeAdmin, make_store: MakeStore
+    admin: FakeAdmin, make_shop: MakeShop
 ) -> None:
     """A retried bulk add whose first response was lost sees TAKEN for its own codes."""
     creation_handlers(admin, taken={"CODE00005", "ELSEWHERE"})
-    store = make_store()
+    store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     result = store.create_codes(source, ["CODE00005", "ELSEWHERE", "FRESH"])
     assert result.failed == {"ELSEWHERE": "TAKEN"}

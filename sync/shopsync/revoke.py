@@ -10,21 +10,21 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from integrations.ports import Store
-from store import events, store_requests
+from integrations.ports import Shop
+from store import events, shop_requests
 from store.db import Database
-from sync.storesync.common import source_of
+from sync.shopsync.common import source_of
 
 
 @dataclass(frozen=True)
 class RevokeResult:
-    store: str
+    shop: str
     revoked: int
 
 
-def revoke_dropped(db: Database, store: Store, store_name: str) -> RevokeResult:
+def revoke_dropped(db: Database, shop: Shop, store_name: str) -> RevokeResult:
     with db.transaction() as tx:
-        due = store_requests.revocations_due(tx, store_name)
+        due = shop_requests.revocations_due(tx, store_name)
         by_incentive: dict[int, list[tuple[int, str]]] = defaultdict(list)
         sources = {}
         for assignment, code, incentive in due:
@@ -32,9 +32,9 @@ def revoke_dropped(db: Database, store: Store, store_name: str) -> RevokeResult:
             sources[incentive.id] = source_of(incentive)
     revoked = 0
     for incentive_id, items in by_incentive.items():
-        store.disable_codes(sources[incentive_id], [code for _, code in items])
+        shop.disable_codes(sources[incentive_id], [code for _, code in items])
         with db.transaction() as tx:
-            store_requests.mark_revoked(tx, [assignment_id for assignment_id, _ in items])
+            shop_requests.mark_revoked(tx, [assignment_id for assignment_id, _ in items])
             events.record(tx, "codes.revoked", incentive_id=incentive_id, count=len(items))
         revoked += len(items)
     return RevokeResult(store_name, revoked)

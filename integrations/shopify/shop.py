@@ -1,4 +1,4 @@
-"""``ShopifyStore``: the :class:`integrations.ports.Store` protocol on Shopify's Admin API."""
+"""``ShopifyShop``: the :class:`integrations.ports.Shop` protocol on Shopify's Admin API."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from integrations.ports import (
     CodeSource,
     CreationResult,
     OrderWithCodes,
+    ShopCode,
+    ShopInfo,
     SourceRef,
-    StoreCode,
-    StoreInfo,
     UsageObservation,
 )
 from integrations.shopify import mapping, queries
@@ -71,8 +71,8 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-class ShopifyStore:
-    """A merchant's Shopify shop as promosync's :class:`~integrations.ports.Store`."""
+class ShopifyShop:
+    """A merchant's Shopify shop as promosync's :class:`~integrations.ports.Shop`."""
 
     def __init__(
         self,
@@ -105,7 +105,7 @@ class ShopifyStore:
         credential_hint: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-    ) -> ShopifyStore:
+    ) -> ShopifyShop:
         """Build a store from configuration: a static token, or client id + secret.
 
         ``admin_api_url`` replaces the endpoint (local sandbox, proxy); the OAuth
@@ -150,7 +150,7 @@ class ShopifyStore:
         if self._owned_http is not None:
             self._owned_http.close()
 
-    def __enter__(self) -> ShopifyStore:
+    def __enter__(self) -> ShopifyShop:
         return self
 
     def __exit__(
@@ -162,17 +162,17 @@ class ShopifyStore:
         self.close()
 
     def __repr__(self) -> str:
-        return f"ShopifyStore({self.client!r})"
+        return f"ShopifyShop({self.client!r})"
 
     def _context(self, operation: queries.Operation) -> ErrorContext:
         return ErrorContext(self.client.shop, operation.name)
 
     # -- Store protocol -------------------------------------------------------------------
 
-    def check(self) -> StoreInfo:
+    def check(self) -> ShopInfo:
         """Shop name, domain, currency, API version, granted and missing scopes."""
         data = self.client.run(queries.SHOP_CHECK)
-        return mapping.store_info(data, self.client.api_version)
+        return mapping.shop_info(data, self.client.api_version)
 
     def resolve_source(self, ref: SourceRef) -> CodeSource:
         """Find the code discount named by a gid (either family), its number or one of its codes."""
@@ -240,14 +240,14 @@ class ShopifyStore:
 
     def create_codes(self, source: CodeSource, codes: Sequence[str]) -> CreationResult:
         """Create codes in batches of 250; per-code failures (e.g. ``TAKEN``) are reported."""
-        created: list[StoreCode] = []
+        created: list[ShopCode] = []
         failed: dict[str, str] = {}
         discount_id = discount_code_node_gid(source.platform_id)
         for batch in _chunks(codes, BULK_ADD_BATCH):
             outcomes = self._create_batch(discount_id, batch)
             for code in batch:
                 outcome = outcomes.get(code.casefold(), NO_RESULT)
-                if isinstance(outcome, StoreCode):
+                if isinstance(outcome, ShopCode):
                     created.append(outcome)
                 else:
                     failed[code] = outcome
@@ -265,7 +265,7 @@ class ShopifyStore:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _find(self, source: CodeSource, codes: Iterable[str]) -> Iterator[tuple[str, StoreCode]]:
+    def _find(self, source: CodeSource, codes: Iterable[str]) -> Iterator[tuple[str, ShopCode]]:
         """(caller's spelling, store code) for each named code in the source.
 
         Shopify cannot look a redeem code up by its text, so this walks the
@@ -282,7 +282,7 @@ class ShopifyStore:
             if not wanted:
                 return
 
-    def _reclaim_taken(self, source: CodeSource, failed: dict[str, str]) -> list[StoreCode]:
+    def _reclaim_taken(self, source: CodeSource, failed: dict[str, str]) -> list[ShopCode]:
         """Move TAKEN codes that are in this very source from ``failed`` to created.
 
         A bulk add whose response was lost is sent again by the retry policy;
@@ -316,7 +316,7 @@ class ShopifyStore:
             raise NotFound(self._context(op), f"with code {code.strip()!r}")
         return mapping.code_source(str(node["id"]), discount)
 
-    def _create_batch(self, discount_id: str, batch: Sequence[str]) -> dict[str, StoreCode | str]:
+    def _create_batch(self, discount_id: str, batch: Sequence[str]) -> dict[str, ShopCode | str]:
         """One bulk add, polled until done; outcome per code (casefolded)."""
         add = queries.ADD_REDEEM_CODES
         payload = self.client.run(
@@ -338,7 +338,7 @@ class ShopifyStore:
             job_id=job_id,
             operation=check.name,
         )
-        outcomes: dict[str, StoreCode | str] = {}
+        outcomes: dict[str, ShopCode | str] = {}
         while True:
             connection = creation["codes"]
             for node in connection["nodes"]:

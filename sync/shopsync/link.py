@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.ports import SourceRef, Store
-from store import events, store_sync
+from integrations.ports import Shop, SourceRef
+from store import events, shop_sync
 from store.db import Database
 from sync import lookup
 from sync.errors import DomainError
@@ -14,7 +14,7 @@ from sync.errors import DomainError
 @dataclass(frozen=True)
 class LinkResult:
     incentive: str
-    store: str
+    shop: str
     source_id: str
     title: str
     status: str
@@ -22,11 +22,11 @@ class LinkResult:
 
 
 def link(
-    db: Database, store: Store, store_name: str, ref: str, source_ref: SourceRef
+    db: Database, shop: Shop, store_name: str, ref: str, source_ref: SourceRef
 ) -> LinkResult:
     """Resolve the discount in the store and link the incentive to it."""
     campaign_key, key = lookup.split_incentive_ref(ref)
-    source = store.resolve_source(source_ref)
+    source = shop.resolve_source(source_ref)
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         incentive = lookup.incentive(tx, campaign, key)
@@ -35,14 +35,14 @@ def link(
                 f"Incentive '{ref}' is linked to store '{incentive.store_name}': a pool belongs "
                 f"to one store; create another incentive for '{store_name}'"
             )
-        holder = store_sync.incentive_for_source(tx, store_name, source.platform_id)
+        holder = shop_sync.incentive_for_source(tx, store_name, source.platform_id)
         if holder is not None and holder.id != incentive.id:
             raise DomainError(
                 f"Discount {source.title!r} already feeds another incentive's pool: one discount "
                 f"serves one incentive, so codes are never handed out twice"
             )
         if not incentive.store_name:
-            clashes = store_sync.rescope_codes(tx, incentive, store_name)
+            clashes = shop_sync.rescope_codes(tx, incentive, store_name)
             if clashes:
                 raise DomainError(
                     f"{clashes} codes of '{ref}' are already pooled for store '{store_name}' "
@@ -57,7 +57,7 @@ def link(
             "incentive.linked",
             campaign_id=campaign.id,
             incentive_id=incentive.id,
-            store=store_name,
+            shop=store_name,
             source=source.platform_id,
         )
     return LinkResult(

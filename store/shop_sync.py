@@ -33,7 +33,7 @@ from store.db import Tx
 from store.models import Code, Incentive, utcnow
 from store.models_sync import (
     OrderCode,
-    StoreOrder,
+    ShopOrder,
     SyncCursor,
     SyncRun,
     UsageObservation,
@@ -285,11 +285,11 @@ class OrderFacts:
 def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
     """Insert or refresh an order and its codes (matched to pool codes); True if new."""
     existing = tx.scalars(
-        select(StoreOrder).where(
-            StoreOrder.store_name == store_name, StoreOrder.platform_id == order.platform_id
+        select(ShopOrder).where(
+            ShopOrder.store_name == store_name, ShopOrder.platform_id == order.platform_id
         )
     ).one_or_none()
-    row = existing or StoreOrder(store_name=store_name, platform_id=order.platform_id)
+    row = existing or ShopOrder(store_name=store_name, platform_id=order.platform_id)
     row.name, row.processed_at, row.currency = order.name, order.processed_at, order.currency
     row.total, row.financial_status = order.total, order.financial_status
     row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()

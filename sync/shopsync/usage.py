@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from integrations.ports import Store
-from store import store_sync
+from integrations.ports import Shop
+from store import shop_sync
 from store.db import Database
 from sync.codes_input import normalize_code
-from sync.storesync.common import Progress, Target, no_progress
+from sync.shopsync.common import Progress, Target, no_progress
 
 
 @dataclass(frozen=True)
@@ -25,22 +25,22 @@ class UsageResult:
 
 
 def refresh_usage(
-    db: Database, store: Store, target: Target, progress: Progress = no_progress
+    db: Database, shop: Shop, target: Target, progress: Progress = no_progress
 ) -> UsageResult:
     with db.transaction() as tx:
-        assigned = store_sync.assigned_codes(tx, target.id)
+        assigned = shop_sync.assigned_codes(tx, target.id)
         released = {c.code_norm: c.id for c in assigned}
         codes = [c.code for c in assigned]
-        run_id = store_sync.begin_run(tx, target.store_name, "usage", target.id).id
+        run_id = shop_sync.begin_run(tx, target.store_name, "usage", target.id).id
     observations = []
     if codes:
-        for seen in store.usage(target.source, codes):
+        for seen in shop.usage(target.source, codes):
             code_id = released.get(normalize_code(seen.code))
             if code_id is not None:
                 observations.append((code_id, seen.usage_count, seen.observed_at))
     with db.transaction() as tx:
-        store_sync.record_usage(tx, observations)
-        store_sync.finish_run(
+        shop_sync.record_usage(tx, observations)
+        shop_sync.finish_run(
             tx, run_id, status="ok", fetched=len(observations), stored=len(observations)
         )
     progress(len(observations))

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from integrations.ports import OrderWithCodes, Store
-from store import store_sync
+from integrations.ports import OrderWithCodes, Shop
+from store import shop_sync
 from store.db import Database
 from store.models import utcnow
 from sync.codes_input import normalize_code
-from sync.storesync.common import Progress, no_progress
+from sync.shopsync.common import Progress, no_progress
 
 LOOKBACK = timedelta(days=3)
 FIRST_RUN_HISTORY = timedelta(days=60)  # Shopify shows 60 days without read_all_orders
@@ -27,7 +27,7 @@ CURSOR_KIND = "orders"
 
 @dataclass(frozen=True)
 class OrdersResult:
-    store: str
+    shop: str
     since: datetime
     seen: int
     stored: int  # orders that used at least one pool code
@@ -36,7 +36,7 @@ class OrdersResult:
 
 def pull_orders(
     db: Database,
-    store: Store,
+    shop: Shop,
     store_name: str,
     *,
     now: datetime | None = None,
@@ -44,8 +44,8 @@ def pull_orders(
 ) -> OrdersResult:
     now = now or utcnow()
     with db.transaction() as tx:
-        position = store_sync.cursor(tx, store_name, CURSOR_KIND)
-        run_id = store_sync.begin_run(tx, store_name, "orders").id
+        position = shop_sync.cursor(tx, store_name, CURSOR_KIND)
+        run_id = shop_sync.begin_run(tx, store_name, "orders").id
     since = (position - LOOKBACK) if position else now - FIRST_RUN_HISTORY
     seen = stored = new = 0
     newest = position
@@ -56,14 +56,14 @@ def pull_orders(
         with db.transaction() as tx:
             for order in batch:
                 facts = _facts(order)
-                if store_sync.codes_by_norm(tx, store_name, facts.code_norms):
+                if shop_sync.codes_by_norm(tx, store_name, facts.code_norms):
                     stored += 1
-                    new += store_sync.upsert_order(tx, store_name, facts)
+                    new += shop_sync.upsert_order(tx, store_name, facts)
         progress(len(batch))
         batch.clear()
 
     try:
-        for order in store.iter_orders(since):
+        for order in shop.iter_orders(since):
             seen += 1
             stamp = order.updated_at or order.processed_at
             newest = stamp if newest is None or stamp > newest else newest
@@ -73,19 +73,19 @@ def pull_orders(
         flush()
     except Exception as error:
         with db.transaction() as tx:
-            store_sync.finish_run(
+            shop_sync.finish_run(
                 tx, run_id, status="failed", error=str(error), fetched=seen, stored=stored
             )
         raise
     with db.transaction() as tx:
         if newest is not None:
-            store_sync.advance_cursor(tx, store_name, CURSOR_KIND, newest)
-        store_sync.finish_run(tx, run_id, status="ok", fetched=seen, stored=stored)
+            shop_sync.advance_cursor(tx, store_name, CURSOR_KIND, newest)
+        shop_sync.finish_run(tx, run_id, status="ok", fetched=seen, stored=stored)
     return OrdersResult(store_name, since, seen, stored, new)
 
 
-def _facts(order: OrderWithCodes) -> store_sync.OrderFacts:
-    return store_sync.OrderFacts(
+def _facts(order: OrderWithCodes) -> shop_sync.OrderFacts:
+    return shop_sync.OrderFacts(
         platform_id=order.platform_id,
         name=order.name,
         processed_at=order.processed_at,

@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.ports import CodeSource, SourceRef, Store
+from integrations.ports import CodeSource, Shop, SourceRef
 from integrations.sandbox.shopify import Fault, FaultConfig, SandboxShop, serve
 from integrations.shopify.retry import RetryPolicy
-from integrations.shopify.store import ShopifyStore
+from integrations.shopify.shop import ShopifyShop
 from store.db import Database
 from sync import codes, creators, moves, reports
 from sync.errors import OutOfCodes
-from sync.storesync import common, generate, link, orders, pull, revoke, usage
+from sync.shopsync import common, generate, link, orders, pull, revoke, usage
 from tests import builders
 
 STORE = "main"
@@ -27,10 +27,10 @@ def shop() -> Iterator[SandboxShop]:
         yield sandbox_shop
 
 
-def connect(shop: SandboxShop, faults: FaultConfig | None = None) -> Iterator[ShopifyStore]:
+def connect(shop: SandboxShop, faults: FaultConfig | None = None) -> Iterator[ShopifyShop]:
     with (
         serve(shop, faults=faults) as server,
-        ShopifyStore.connect(
+        ShopifyShop.connect(
             shop=shop.domain,
             access_token=server.access_token,
             admin_api_url=server.admin_api_url,
@@ -42,12 +42,12 @@ def connect(shop: SandboxShop, faults: FaultConfig | None = None) -> Iterator[Sh
 
 
 @pytest.fixture
-def store(shop: SandboxShop) -> Iterator[ShopifyStore]:
+def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
     yield from connect(shop)
 
 
 def linked_campaign(
-    db: Database, store: Store, discount_code: str, **options: object
+    db: Database, store: Shop, discount_code: str, **options: object
 ) -> common.Target:
     builders.campaign(db, pools={"kit": 0}, active=False, **options)  # type: ignore[arg-type]
     link.link(db, store, STORE, "summer/kit", SourceRef(discount_code=discount_code))
@@ -69,7 +69,7 @@ def pooled(db: Database) -> dict[str, str]:
 
 
 def test_pull_brings_exactly_the_discounts_codes(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("PULL", 600)
     shop.create_code_discount("Summer", codes=wanted)
@@ -104,7 +104,7 @@ def test_pull_under_injected_faults_ends_equal_to_the_store(
 
 
 def test_codes_gone_from_store_are_quarantined_and_released_ones_flagged(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("GONE", 5)
     discount = shop.create_code_discount("Summer", codes=wanted)
@@ -124,7 +124,7 @@ def test_codes_gone_from_store_are_quarantined_and_released_ones_flagged(
 
 
 def test_expired_discount_codes_are_never_handed_out(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("EXP", 3)
     discount = shop.create_code_discount("Summer", codes=wanted)
@@ -142,10 +142,10 @@ def test_expired_discount_codes_are_never_handed_out(
     assert pull.pull(db, store, target).restored == 3
 
 
-class ShortStore:
+class ShortShop:
     """A store that loses the last page: the count check must catch it."""
 
-    def __init__(self, inner: Store) -> None:
+    def __init__(self, inner: Shop) -> None:
         self._inner = inner
 
     def __getattr__(self, name: str) -> object:
@@ -165,7 +165,7 @@ class ShortStore:
 
 
 def test_count_mismatch_fails_the_pull_and_quarantines_nothing(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("CNT", 300)
     shop.create_code_discount("Summer", codes=wanted)
@@ -173,13 +173,13 @@ def test_count_mismatch_fails_the_pull_and_quarantines_nothing(
     pull.pull(db, store, target)
 
     with pytest.raises(common.IncompletePull, match="300"):
-        pull.pull(db, ShortStore(store), target)  # type: ignore[arg-type]
+        pull.pull(db, ShortShop(store), target)  # type: ignore[arg-type]
 
     assert set(pooled(db).values()) == {"available"}
 
 
 def test_generate_creates_codes_in_the_store_and_pools_them(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     discount = shop.create_code_discount("Summer", codes=["SEED0001"])
     target = linked_campaign(db, store, "SEED0001")
@@ -193,7 +193,7 @@ def test_generate_creates_codes_in_the_store_and_pools_them(
 
 
 def test_generate_replaces_codes_the_store_calls_taken(
-    db: Database, shop: SandboxShop, store: ShopifyStore, monkeypatch: pytest.MonkeyPatch
+    db: Database, shop: SandboxShop, store: ShopifyShop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop.create_code_discount("Other", codes=["TAKEN0001"])
     shop.create_code_discount("Summer", codes=["SEED0001"])
@@ -208,7 +208,7 @@ def test_generate_replaces_codes_the_store_calls_taken(
 
 
 def test_usage_and_orders_fill_the_report(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("RPT", 3)
     shop.create_code_discount("Summer", codes=wanted)
@@ -239,7 +239,7 @@ def test_usage_and_orders_fill_the_report(
 
 
 def test_orders_sync_is_incremental_and_replay_safe(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("INC", 2)
     shop.create_code_discount("Summer", codes=wanted)
@@ -255,7 +255,7 @@ def test_orders_sync_is_incremental_and_replay_safe(
 
 
 def test_dropped_creator_code_is_deleted_in_store_and_marked_revoked(
-    db: Database, shop: SandboxShop, store: ShopifyStore
+    db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     wanted = builders.codes_named("DRP", 2)
     discount = shop.create_code_discount("Summer", codes=wanted)

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from integrations.ports import Store
-from store import events, store_requests, store_sync
+from integrations.ports import Shop
+from store import events, shop_requests, shop_sync
 from store.db import Database
 from store.models import Incentive
 from sync import codegen
 from sync.codes_input import normalize_code
 from sync.errors import DomainError, UsageError
-from sync.storesync.common import Progress, Target, no_progress
-from sync.storesync.pull import PullResult, pull
+from sync.shopsync.common import Progress, Target, no_progress
+from sync.shopsync.pull import PullResult, pull
 
 MAX_ROUNDS = 5
 MAX_GENERATE = 100_000
@@ -38,7 +38,7 @@ class GenerateResult:
 
 def generate(
     db: Database,
-    store: Store,
+    shop: Shop,
     target: Target,
     count: int,
     *,
@@ -50,18 +50,18 @@ def generate(
             f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run"
         )
     prefix = codegen.check_prefix(prefix) if prefix else ""
-    created = _resume_open_requests(db, store, target)
+    created = _resume_open_requests(db, shop, target)
     failures: Counter[str] = Counter()
     rounds = 0
     while created < count and rounds < MAX_ROUNDS:
         rounds += 1
         batch = _fresh_codes(db, target, count - created, prefix)
-        outcome = store.create_codes(target.source, batch)
+        outcome = shop.create_codes(target.source, batch)
         _settle(db, target, batch, outcome.failed)
         created += len(outcome.created)
         failures.update(outcome.failed.values())
         progress(len(outcome.created))
-    pulled = pull(db, store, target)
+    pulled = pull(db, shop, target)
     with db.transaction() as tx:
         events.record(tx, "codes.generated", incentive_id=target.id, created=created, rounds=rounds)
     if created < count:
@@ -79,12 +79,12 @@ def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[
         drawn = (codegen.new_code(prefix) for _ in range(count - len(codes)))
         candidates = {normalize_code(c): c for c in drawn}
         with db.transaction() as tx:
-            taken = store_requests.norms_known(tx, target.store_name, candidates)
+            taken = shop_requests.norms_known(tx, target.store_name, candidates)
         codes.update((n, c) for n, c in candidates.items() if n not in taken)
     chosen = list(codes.items())[:count]
     with db.transaction() as tx:
         incentive = tx.get_one(Incentive, target.id)
-        store_requests.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
+        shop_requests.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
     return [code for _, code in chosen]
 
 
@@ -92,29 +92,29 @@ def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, st
     """Mark each requested code created, or failed with the store's error code."""
     by_norm = {normalize_code(code): error for code, error in failed.items()}
     with db.transaction() as tx:
-        store_requests.settle_requests(
+        shop_requests.settle_requests(
             tx,
             target.id,
             {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch},
         )
 
 
-def _resume_open_requests(db: Database, store: Store, target: Target) -> int:
+def _resume_open_requests(db: Database, shop: Shop, target: Target) -> int:
     """Settle requests a crashed run left open; returns how many reached the store."""
     with db.transaction() as tx:
-        open_requests = [(r.code, r.code_norm) for r in store_requests.open_requests(tx, target.id)]
+        open_requests = [(r.code, r.code_norm) for r in shop_requests.open_requests(tx, target.id)]
     if not open_requests:
         return 0
-    pull(db, store, target)
+    pull(db, shop, target)
     with db.transaction() as tx:
         present = set(
-            store_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests])
+            shop_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests])
         )
     missing = [code for code, norm in open_requests if norm not in present]
-    outcome = store.create_codes(target.source, missing) if missing else None
+    outcome = shop.create_codes(target.source, missing) if missing else None
     failed = outcome.failed if outcome else {}
     with db.transaction() as tx:
-        store_requests.settle_requests(
+        shop_requests.settle_requests(
             tx,
             target.id,
             {norm: failed.get(code) for code, norm in open_requests},

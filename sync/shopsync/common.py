@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integrations.ports import CodeSource
-from store import catalog, store_sync
+from store import catalog, shop_sync
 from store.db import Database, Tx
 from store.models import Incentive
 from sync import lookup
@@ -70,7 +70,7 @@ def targets(db: Database, store_name: str | None, ref: str | None) -> list[Targe
                 raise NotLinked(ref)
             chosen = [incentive]
         else:
-            chosen = store_sync.linked_incentives(tx, store_name)
+            chosen = shop_sync.linked_incentives(tx, store_name)
         return [_target(tx, i) for i in chosen]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from store.db import Tx
 from store.models import Assignment, Code, Incentive, utcnow
 from store.models_sync import CodeRequest
-from store.store_sync import codes_by_norm
+from store.shop_sync import codes_by_norm
 
 
 def request_codes(tx: Tx, incentive: Incentive, codes: Sequence[tuple[str, str]]) -> None:

@@ -1,7 +1,7 @@
 """Opening the configured stores, behind the platform-neutral ``Store`` protocol.
 
 This is the one place that knows which platform package serves which config
-section; everything else talks to :class:`integrations.ports.Store`.
+section; everything else talks to :class:`integrations.ports.Shop`.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from integrations.ports import Store, StoreConfigError, StoreError, StoreReferenceError
-from sync.config import Config, ShopifyStoreConfig
+from integrations.ports import Shop, ShopConfigError, ShopError, ShopReferenceError
+from sync.config import Config, ShopifyShopConfig
 from sync.errors import DomainError, UsageError
 
 
-class StoreUnavailable(DomainError):
+class ShopUnavailable(DomainError):
     """The store failed in a way a later retry may fix (or a sync found bad data)."""
 
 
-class StoreMisconfigured(UsageError):
+class ShopMisconfigured(UsageError):
     """Credentials, scopes, the shop, or a discount reference need fixing."""
 
 
@@ -27,25 +27,25 @@ def translated_errors() -> Iterator[None]:
     """Turn platform errors into the CLI's two families (exit 1 / exit 2)."""
     try:
         yield
-    except (StoreConfigError, StoreReferenceError) as error:
-        raise StoreMisconfigured(str(error)) from error
-    except StoreError as error:
-        raise StoreUnavailable(str(error)) from error
+    except (ShopConfigError, ShopReferenceError) as error:
+        raise ShopMisconfigured(str(error)) from error
+    except ShopError as error:
+        raise ShopUnavailable(str(error)) from error
 
 
 @contextmanager
-def open_store(config: Config, name: str | None) -> Iterator[tuple[str, Store]]:
+def open_shop(config: Config, name: str | None) -> Iterator[tuple[str, Shop]]:
     """The named store (or the only one), connected; closed afterwards."""
     store_name, section = config.store(name)
-    if not isinstance(section, ShopifyStoreConfig):
-        raise StoreMisconfigured(
+    if not isinstance(section, ShopifyShopConfig):
+        raise ShopMisconfigured(
             f"Store '{store_name}' is a {section.platform} store: this promosync version syncs "
             f"Shopify stores only (WooCommerce codes can be uploaded with `promosync codes upload`)"
         )
-    from integrations.shopify.store import ShopifyStore
+    from integrations.shopify.shop import ShopifyShop
 
     with translated_errors():
-        store = ShopifyStore.connect(
+        shop = ShopifyShop.connect(
             shop=section.shop,
             access_token=section.access_token.reveal() if section.access_token else None,
             client_id=section.client_id,
@@ -56,12 +56,12 @@ def open_store(config: Config, name: str | None) -> Iterator[tuple[str, Store]]:
         )
     try:
         with translated_errors():
-            yield store_name, store
+            yield store_name, shop
     finally:
-        store.close()
+        shop.close()
 
 
-def _hint(section: ShopifyStoreConfig) -> str:
+def _hint(section: ShopifyShopConfig) -> str:
     """What to check when Shopify refuses the credentials: the env var, if there is one."""
     secret = section.access_token or section.client_secret
     if secret is not None and secret.env_var:
