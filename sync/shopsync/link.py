@@ -14,7 +14,7 @@ from sync.errors import DomainError
 @dataclass(frozen=True)
 class LinkResult:
     incentive: str
-    shop: str
+    store: str
     source_id: str
     title: str
     status: str
@@ -57,7 +57,7 @@ def link(
             "incentive.linked",
             campaign_id=campaign.id,
             incentive_id=incentive.id,
-            shop=store_name,
+            store=store_name,
             source=source.platform_id,
         )
     return LinkResult(

@@ -27,7 +27,7 @@ CURSOR_KIND = "orders"
 
 @dataclass(frozen=True)
 class OrdersResult:
-    shop: str
+    store: str
     since: datetime
     seen: int
     stored: int  # orders that used at least one pool code

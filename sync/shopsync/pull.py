@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PullResult:
     incentive: str
-    shop: str
+    store: str
     source_status: str
     expected: int | None
     fetched: int

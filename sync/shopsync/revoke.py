@@ -18,7 +18,7 @@ from sync.shopsync.common import source_of
 
 @dataclass(frozen=True)
 class RevokeResult:
-    shop: str
+    store: str
     revoked: int
 
 
