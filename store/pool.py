@@ -25,7 +25,14 @@ from sqlalchemy import (
 )
 
 from store.db import Tx
-from store.models import MAX_CODE_LENGTH, Code, Incentive, UTCDateTime, utcnow
+from store.models import (
+    MAX_CODE_KEY_LENGTH,
+    MAX_CODE_LENGTH,
+    Code,
+    Incentive,
+    UTCDateTime,
+    utcnow,
+)
 
 STAGING_BATCH = 5_000
 
@@ -38,7 +45,7 @@ staging_table = Table(
     Column("position", Integer, primary_key=True),
     Column("line", Integer, nullable=False),
     Column("code", String(MAX_CODE_LENGTH), nullable=False),
-    Column("code_norm", String(MAX_CODE_LENGTH), nullable=False),
+    Column("code_norm", String(MAX_CODE_KEY_LENGTH), nullable=False),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from store.db import Tx
-from store.models import Code, Incentive, utcnow
+from store.models import MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
 from store.models_sync import (
     OrderCode,
     ShopOrder,
@@ -299,7 +299,9 @@ def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
     pool_codes = codes_by_norm(tx, store_name, order.code_norms)
     known = set(tx.scalars(select(OrderCode.code_norm).where(OrderCode.order_id == row.id)))
     for norm in order.code_norms:
-        if norm not in known:
+        # A key longer than any pool code's (a 255-character code of ligatures) cannot be
+        # ours, and would not fit the column.
+        if norm not in known and len(norm) <= MAX_CODE_KEY_LENGTH:
             code = pool_codes.get(norm)
             tx.add(OrderCode(order_id=row.id, code_norm=norm, code_id=code.id if code else None))
     return existing is None
