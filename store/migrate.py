@@ -47,14 +47,14 @@ def head_revision() -> str:
 
 
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as connection:
+    with db.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema up to ``revision`` (idempotent)."""
     config = _config()
-    with db.engine.begin() as connection:
+    with db.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -3,7 +3,8 @@
 The invariants that must hold even if application logic were wrong are
 constraints here, not checks in Python:
 
-- a code is unique per store scope, case-insensitively (``uq_codes_scope_norm``);
+- a code is unique per store scope, on its comparison key (``uq_codes_scope_norm``);
+- a store discount feeds at most one incentive (``uq_incentives_store_name_source_id``);
 - a code is assigned at most once (``uq_assignments_code``);
 - a creator gets at most one code per incentive (``uq_assignments_incentive_creator``).
 """
@@ -43,6 +44,13 @@ NAMING_CONVENTION = {
 }
 
 MAX_CODE_LENGTH = 150
+#: The longest comparison key of a code (``sync.codes_input.normalize_code``): Unicode
+#: compatibility folding and case folding can expand a character (``İ`` becomes two,
+#: the ligature ``ﬃ`` three), so the key column holds three times the longest code;
+#: a code whose key is longer still is refused when it is checked.
+MAX_CODE_KEY_LENGTH = 3 * MAX_CODE_LENGTH
+#: The unique index behind "one discount serves one incentive".
+ONE_INCENTIVE_PER_DISCOUNT = "uq_incentives_store_name_source_id"
 #: A code pool key for incentives not linked to a store: their codes are
 #: unique among themselves, separately from every store's codes.
 LOCAL_SCOPE = ""
@@ -131,6 +139,9 @@ class Incentive(Base):
     __tablename__ = "incentives"
     __table_args__ = (
         UniqueConstraint("campaign_id", "key"),
+        # One discount serves one incentive, so its codes are never handed out twice. A unique
+        # index rather than a table constraint: SQLite adds one without rebuilding the table.
+        Index(ONE_INCENTIVE_PER_DISCOUNT, "store_name", "source_id", unique=True),
         CheckConstraint("timing IN ('pre_payment', 'post_payment')", name="timing"),
         CheckConstraint("on_drop IN ('keep', 'disable')", name="on_drop"),
         CheckConstraint("value >= 0 AND cost >= 0", name="money_non_negative"),
@@ -173,7 +184,7 @@ class Code(Base):
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
-    code_norm: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
+    code_norm: Mapped[str] = mapped_column(String(MAX_CODE_KEY_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default="available")
     origin: Mapped[str] = mapped_column(String(16), default="upload")  # upload|store|generated
     platform_id: Mapped[str | None] = mapped_column(String(200))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import MAX_CODE_LENGTH, Base, utcnow
+from store.models import MAX_CODE_KEY_LENGTH, MAX_CODE_LENGTH, Base, utcnow
 
 
 class SyncRun(Base):
@@ -99,7 +99,7 @@ class OrderCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("store_orders.id", ondelete="CASCADE"))
-    code_norm: Mapped[str] = mapped_column(String(255))
+    code_norm: Mapped[str] = mapped_column(String(MAX_CODE_KEY_LENGTH))
     code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id", ondelete="SET NULL"))
 
 
@@ -113,7 +113,7 @@ class CodeRequest(Base):
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"))
     scope: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
-    code_norm: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
+    code_norm: Mapped[str] = mapped_column(String(MAX_CODE_KEY_LENGTH))
     state: Mapped[str] = mapped_column(String(16), default="requested")  # requested|created|failed
     error: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,9 +25,18 @@ from sqlalchemy import (
 )
 
 from store.db import Tx
-from store.models import MAX_CODE_LENGTH, Code, Incentive, UTCDateTime, utcnow
+from store.models import (
+    MAX_CODE_KEY_LENGTH,
+    MAX_CODE_LENGTH,
+    Code,
+    Incentive,
+    UTCDateTime,
+    utcnow,
+)
 
 STAGING_BATCH = 5_000
+#: Namespace of the PostgreSQL advisory lock that serialises uploads into one store scope.
+UPLOAD_LOCK_PREFIX = "promosync.upload:"
 
 _staging_metadata = MetaData()
 #: Per-transaction scratch table for an upload; duplicates are found with SQL
@@ -38,7 +47,7 @@ staging_table = Table(
     Column("position", Integer, primary_key=True),
     Column("line", Integer, nullable=False),
     Column("code", String(MAX_CODE_LENGTH), nullable=False),
-    Column("code_norm", String(MAX_CODE_LENGTH), nullable=False),
+    Column("code_norm", String(MAX_CODE_KEY_LENGTH), nullable=False),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -75,6 +84,13 @@ def counts(tx: Tx, incentive_ids: Sequence[int]) -> dict[int, PoolCounts]:
     }
 
 
+def _lock_uploads(tx: Tx, scope: str) -> None:
+    # SQLite needs nothing: every transaction begins IMMEDIATE, so writers already queue.
+    if tx.get_bind().dialect.name == "postgresql":
+        key = func.hashtextextended(literal(UPLOAD_LOCK_PREFIX + scope), 0)
+        tx.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 @dataclass(frozen=True)
 class StagedConflict:
     """An uploaded entry that clashes: with an earlier entry, or with a known code."""
@@ -108,7 +124,13 @@ class Staging:
             self.staged += len(batch)
 
     def conflicts(self, scope: str) -> list[StagedConflict]:
-        """Entries repeating an earlier entry, or a code already known in ``scope``."""
+        """Entries repeating an earlier entry, or a code already known in ``scope``.
+
+        Takes the scope's upload lock first (held until the transaction ends), so a
+        concurrent upload into the same store scope checks after this one has committed
+        and finds its codes, instead of both passing the check and one failing on insert.
+        """
+        _lock_uploads(self._tx, scope)
         self._tx.execute(text("CREATE INDEX ix_upload_staging_norm ON upload_staging (code_norm)"))
         s = staging_table.alias("s")
         firsts = (

@@ -22,15 +22,17 @@ from sqlalchemy import (
     Table,
     Update,
     and_,
+    case,
     func,
     insert,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Tx
-from store.models import Code, Incentive, utcnow
+from store.models import MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
 from store.models_sync import (
     OrderCode,
     ShopOrder,
@@ -91,7 +93,12 @@ class _PageInsert:
     @classmethod
     def compile(cls, dialect: Dialect) -> _PageInsert:
         columns = [*_FIXED_COLUMNS, *_PAGE_COLUMNS]
-        compiled = insert(_CODES).compile(dialect=dialect, column_keys=columns)
+        # A code another command pooled since the page was read is skipped, not an error;
+        # upsert_page then treats it like a code it had found.
+        statement = _dialect_insert(dialect.name)(_CODES).on_conflict_do_nothing(
+            index_elements=["scope", "code_norm"]
+        )
+        compiled = statement.compile(dialect=dialect, column_keys=columns)
         processors: dict[str, Callable[[Any], Any]] = {}
         for name in columns:
             processor = _CODES.c[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -104,27 +111,33 @@ class _PageInsert:
 
     def execute(
         self, tx: Tx, fixed: dict[str, object], rows: Sequence[tuple[str, str, str | None]]
-    ) -> None:
+    ) -> int:
+        """Insert ``rows``; returns how many were inserted (-1 when the driver cannot say)."""
         shared = {k: self.processors[k](v) if k in self.processors else v for k, v in fixed.items()}
         named = [{**shared, "code": c, "code_norm": n, "platform_id": p} for c, n, p in rows]
         if self.order is None:
-            tx.connection().exec_driver_sql(self.sql, named)
+            result = tx.connection().exec_driver_sql(self.sql, named)
         else:
             in_order = itemgetter(*self.order)
-            tx.connection().exec_driver_sql(self.sql, [in_order(r) for r in named])
+            result = tx.connection().exec_driver_sql(self.sql, [in_order(r) for r in named])
+        return result.rowcount
 
 
 _page_inserts: dict[str, _PageInsert] = {}
 
 
+def _dialect_insert(dialect: str) -> Callable[[Table], Any]:
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+
+
 def _insert_page(
     tx: Tx, fixed: dict[str, object], rows: Sequence[tuple[str, str, str | None]]
-) -> None:
+) -> int:
     dialect = tx.get_bind().dialect
     compiled = _page_inserts.get(dialect.name)
     if compiled is None:
         compiled = _page_inserts[dialect.name] = _PageInsert.compile(dialect)
-    compiled.execute(tx, fixed, rows)
+    return compiled.execute(tx, fixed, rows)
 
 
 @dataclass(frozen=True)
@@ -147,13 +160,7 @@ def upsert_page(
     New codes arrive quarantined when ``quarantine_reason`` says the source is
     unusable, so a pull that dies half-way never leaves claimable dead codes.
     """
-    norms = [norm for _, norm, _ in codes]
-    existing = {
-        c.code_norm: c
-        for c in tx.scalars(
-            select(Code).where(Code.scope == incentive.store_name, Code.code_norm.in_(norms))
-        )
-    }
+    existing = _pooled(tx, incentive.store_name, [norm for _, norm, _ in codes])
     fixed: dict[str, object] = {
         "incentive_id": incentive.id,
         "scope": incentive.store_name,
@@ -176,14 +183,41 @@ def upsert_page(
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
-            known.last_seen_run_id = run_id
-            known.platform_id = platform_id or known.platform_id
-            known.missing_from_store = False
-            if known.status == "quarantined" and known.quarantine_reason == GONE_FROM_STORE:
-                known.status, known.quarantine_reason = "available", None
-    if new_rows:
-        _insert_page(tx, fixed, new_rows)
-    return PageResult(len(new_rows), len(codes) - len(foreign), foreign)
+            _seen(known, run_id, platform_id)
+    inserted = _insert_page(tx, fixed, new_rows) if new_rows else 0
+    if inserted != len(new_rows):
+        # Another pull (or an upload) pooled some of these codes after they were looked up:
+        # the insert skipped them, so settle them as codes found in the pool.
+        inserted = 0
+        raced = _pooled(tx, incentive.store_name, [norm for _, norm, _ in new_rows])
+        for code, norm, platform_id in new_rows:
+            row = raced[norm]
+            if row.incentive_id != incentive.id:
+                foreign.append(code)
+            elif row.last_seen_run_id == run_id:  # only this run stamps with its id
+                inserted += 1
+            else:
+                _seen(row, run_id, platform_id)
+    return PageResult(inserted, len(codes) - len(foreign), foreign)
+
+
+def _pooled(tx: Tx, scope: str, norms: list[str]) -> dict[str, Code]:
+    stmt = select(Code).where(Code.scope == scope, Code.code_norm.in_(norms))
+    return {c.code_norm: c for c in tx.scalars(stmt)}
+
+
+def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
+    """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone."""
+    # Never lower the stamp: a concurrent pull that started later (a higher id) saw the
+    # code too, and its finish_pull must not take the code for gone. Computed in SQL, so
+    # the row's latest stamp counts, not the one read before the row lock was granted.
+    code.last_seen_run_id = case(
+        (Code.last_seen_run_id > run_id, Code.last_seen_run_id), else_=run_id
+    )
+    code.platform_id = platform_id or code.platform_id
+    code.missing_from_store = False
+    if code.status == "quarantined" and code.quarantine_reason == GONE_FROM_STORE:
+        code.status, code.quarantine_reason = "available", None
 
 
 @dataclass(frozen=True)
@@ -198,7 +232,8 @@ def finish_pull(
 ) -> Settled:
     """After a complete pull: settle codes the run did not see and the source's status."""
     mine = and_(Code.incentive_id == incentive.id, Code.scope == incentive.store_name)
-    unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id != run_id)
+    # Seen by this run or by one that started after it (concurrent pulls) means present.
+    unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id < run_id)
     flagged = _changed(
         tx,
         update(Code)
@@ -299,7 +334,9 @@ def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
     pool_codes = codes_by_norm(tx, store_name, order.code_norms)
     known = set(tx.scalars(select(OrderCode.code_norm).where(OrderCode.order_id == row.id)))
     for norm in order.code_norms:
-        if norm not in known:
+        # A key longer than any pool code's (a 255-character code of ligatures) cannot be
+        # ours, and would not fit the column.
+        if norm not in known and len(norm) <= MAX_CODE_KEY_LENGTH:
             code = pool_codes.get(norm)
             tx.add(OrderCode(order_id=row.id, code_norm=norm, code_id=code.id if code else None))
     return existing is None

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal, TextIO
 
-from store.models import MAX_CODE_LENGTH  # one definition: the rule and the column width
+# One definition each: the rule and the column width.
+from store.models import MAX_CODE_KEY_LENGTH, MAX_CODE_LENGTH
 from sync.errors import DomainError, UsageError
 
 # Characters asked of the stream per read: large enough to keep the read loop cheap, small
@@ -162,20 +163,31 @@ def check_code(text: str) -> str | None:
             return "contains whitespace"
         if category in _UNPRINTABLE_CATEGORIES:
             return f"contains a non-printable character (U+{ord(char):04X})"
+    if len(normalize_code(text)) > MAX_CODE_KEY_LENGTH:
+        return (
+            f"its characters expand to more than {MAX_CODE_KEY_LENGTH} when compared "
+            "(ligatures, symbols): use plain letters and digits"
+        )
     return None
 
 
 def normalize_code(code: str) -> str:
     """The key two codes are compared on: equal keys mean the same code in the store.
 
-    ``str.lower()`` rather than ``str.casefold()``: WooCommerce stores and compares coupon
-    codes through ``wc_strtolower`` (PHP ``mb_strtolower``, full lower-case mapping, which
-    ``str.lower`` matches), and it would treat ``STRASSE`` and ``straße`` as two coupons;
-    ``casefold`` would call them duplicates and refuse a valid upload. Shopify documents
-    code look-ups as case-insensitive without naming the algorithm; codes are ASCII in
-    practice, where both functions agree.
+    Unicode NFKC, then case folding, then NFKC again (a compatibility caseless match), so
+    codes that a customer cannot tell apart are one code: ``CAFÉ`` typed with one character
+    or with ``E`` + a combining accent, full-width ``ＡＢＣ1`` and ``ABC1``, ``SUMMER`` and
+    ``summer``, ``STRASSE`` and ``straße``. Accented and plain letters stay different
+    (``CAFÉ`` is not ``CAFE``). The stores compare codes case-insensitively (Shopify's
+    look-ups by code; WooCommerce lower-cases every coupon code and finds it through
+    MySQL's case- and width-insensitive collation), so folding more than plain
+    ``lower()`` can only refuse a look-alike, never let two creators hold codes the shop
+    takes for one. Idempotent; the key can be longer than the code (``İ`` folds to two
+    characters), at most ``MAX_CODE_KEY_LENGTH`` for a valid code (see :func:`check_code`).
     """
-    return code.lower()
+    if code.isascii():  # the common case: NFKC leaves ASCII alone
+        return code.lower()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", code).casefold())
 
 
 def display_entry(text: str) -> str:

@@ -15,13 +15,14 @@ import ipaddress
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from store.db import DEFAULT_DATABASE_URL
+from store.db import DEFAULT_DATABASE_URL, redact_url
 from sync.errors import UsageError
 
 CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
@@ -131,6 +132,11 @@ class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     source: str | None = None  # the file it was read from, for messages
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The database URL may hold a password: shown redacted, like every secret.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "database_url" else value
 
     def store(self, name: str | None) -> tuple[str, ShopifyShopConfig | WooShopConfig]:
         """The named store, or the only one when no name is given."""

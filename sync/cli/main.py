@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from store.db import StoreError
 from store.migrate import SchemaOutOfDate
 from sync.cli import (
     campaigns,
@@ -58,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return EXIT_USAGE
-    except (DomainError, UsageError, SchemaOutOfDate) as error:
-        code = EXIT_DOMAIN if isinstance(error, DomainError) else EXIT_USAGE
+    except (DomainError, UsageError, SchemaOutOfDate, StoreError) as error:
+        code = EXIT_DOMAIN if isinstance(error, DomainError) else error.exit_code
         if as_json:
             click.echo(json.dumps({"error": {"kind": type(error).__name__, "message": str(error)}}))
         else:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sync.codes_input import (
     DISPLAY_CHARS,
+    MAX_CODE_KEY_LENGTH,
     MAX_CODE_LENGTH,
     MAX_LISTED_OFFENDING,
     MAX_RECORD_CHARS,
@@ -343,14 +344,33 @@ def test_upload_rejects_code_with_characters_a_store_or_creator_cannot_use(
 
 @given(st.text(min_size=1, max_size=MAX_CODE_LENGTH))
 def test_check_code_accepts_exactly_printable_text_without_spaces_or_commas(code: str) -> None:
-    expected_valid = code.isprintable() and " " not in code and "," not in code
+    expected_valid = (
+        code.isprintable()
+        and " " not in code
+        and "," not in code
+        and len(normalize_code(code)) <= MAX_CODE_KEY_LENGTH
+    )
     assert (check_code(code) is None) == expected_valid
 
 
-def test_normalize_code_is_lower_case_not_case_folding() -> None:
+def test_normalize_code_folds_case_width_and_composition_but_not_accents() -> None:
     assert normalize_code("Summer-10") == normalize_code("SUMMER-10") == "summer-10"
-    # WooCommerce (mb_strtolower) keeps these two apart; casefold would merge them.
-    assert normalize_code("STRASSE") != normalize_code("straße")
+    assert normalize_code("CAF\u00c9") == normalize_code("CAFE\u0301")  # one char vs E + accent
+    assert normalize_code("\uff21\uff22\uff23\uff11") == normalize_code("ABC1")  # full width
+    assert normalize_code("STRASSE") == normalize_code("straße")
+    assert normalize_code("CAFÉ") != normalize_code("CAFE")
+
+
+@given(st.text(min_size=1, max_size=MAX_CODE_LENGTH))
+def test_normalize_code_is_idempotent(code: str) -> None:
+    assert normalize_code(normalize_code(code)) == normalize_code(code)
+
+
+def test_code_whose_key_outgrows_the_key_column_is_refused() -> None:
+    assert check_code("\u0130" * MAX_CODE_LENGTH) is None  # İ folds to two characters: fits
+    assert len(normalize_code("\u0130" * MAX_CODE_LENGTH)) <= MAX_CODE_KEY_LENGTH
+    reason = check_code("\ufdfa" * 30)  # one ligature folds to 18 characters
+    assert reason is not None and str(MAX_CODE_KEY_LENGTH) in reason
 
 
 # --- the error for a refused upload ------------------------------------------------------
