@@ -1,9 +1,10 @@
 """The statements of a stage move, kept to the few a move needs.
 
 A move runs many times a second under contention, so it uses prepared Core
-statements rather than ORM objects: one locking read of the creator, one read
-of what they already hold, one ``UPDATE … RETURNING`` per claimed code, and a
-handful of inserts. The claim itself is a single statement:
+statements rather than ORM objects: one locking read of the creator, then (after
+the lock is granted) one read of their stage and what they already hold, one
+``UPDATE … RETURNING`` per claimed code, and a handful of inserts. The claim
+itself is a single statement:
 
 - PostgreSQL: ``UPDATE codes … WHERE id = (SELECT id … FOR UPDATE SKIP LOCKED)``;
   concurrent movers take different rows. If every available row is locked, a
@@ -17,11 +18,24 @@ The unique constraints on ``assignments`` stay the last line of defence.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from store.db import Tx
 from store.models import (
@@ -44,9 +58,29 @@ _events = cast(Table, Event.__table__)
 MOVED_EVENT = "creator.moved"
 
 
+class ConstraintConflict(Exception):
+    """A unique constraint refused one of a move's writes (the move's transaction is
+    rolled back). Carries no driver text: the constraint's parameters may be codes."""
+
+
+@contextmanager
+def constraint_conflicts() -> Iterator[None]:
+    """Around a move's transaction: a constraint violation becomes :class:`ConstraintConflict`
+    once the transaction has rolled back, so callers never see ``IntegrityError``."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise ConstraintConflict("a concurrent change refused the move's write") from error
+
+
 @dataclass(frozen=True)
 class Subject:
-    """The creator being moved, with their campaign, read under the membership's lock."""
+    """The creator being moved, with their campaign.
+
+    Identity (ids, keys, handle) comes from the statement that takes the membership's
+    lock; ``stage``, ``campaign_status`` and ``held`` from a statement issued after the
+    lock was granted, so they include whatever the transaction we waited for committed.
+    """
 
     campaign_id: int
     campaign_key: str
@@ -59,73 +93,74 @@ class Subject:
     held: frozenset[int]  # incentives the creator already got or had rejected
 
 
-# Everything a creator already holds: released codes and rejections, by incentive.
-_held = union_all(
-    select(Assignment.creator_id.label("creator_id"), Assignment.incentive_id.label("incentive")),
-    select(Rejection.creator_id, Rejection.incentive_id),
-).subquery("held")
-
-_SUBJECT_COLUMNS = (
-    Campaign.id,
-    Campaign.key,
-    Campaign.status,
-    Campaign.created_at,
-    Membership.id,
-    Creator.id,
-    Creator.handle,
-    Membership.stage,
-)
-
-
-def _subject_statement(*columns: Any, held: bool, lock: bool) -> Any:
+def _subject_statement(*, lock: bool) -> Any:
+    """Who is moved: the ids a move needs, taking the membership's lock if ``lock``."""
     statement = (
-        select(*columns)
+        select(
+            Campaign.id,
+            Campaign.key,
+            Campaign.created_at,
+            Membership.id,
+            Creator.id,
+            Creator.handle,
+        )
         .join(Membership, Membership.campaign_id == Campaign.id)
         .join(Creator, Creator.id == Membership.creator_id)
-    )
-    if held:
-        statement = statement.outerjoin(_held, _held.c.creator_id == Creator.id)
-    statement = statement.where(
-        Campaign.key == bindparam("campaign_key"), Creator.handle == bindparam("handle")
+        .where(Campaign.key == bindparam("campaign_key"), Creator.handle == bindparam("handle"))
     )
     return statement.with_for_update(of=Membership) if lock else statement
 
 
-# PostgreSQL: subject and holdings in one round trip. SQLite (no round trips to save,
-# and it would materialise the union for the join): two cheap indexed reads.
-_SUBJECT_WITH_HELD = {
-    lock: _subject_statement(*_SUBJECT_COLUMNS, _held.c.incentive, held=True, lock=lock)
-    for lock in (True, False)
-}
-_SUBJECT = {
-    lock: _subject_statement(*_SUBJECT_COLUMNS, held=False, lock=lock) for lock in (True, False)
-}
-_HELD_BY = select(_held.c.incentive).where(_held.c.creator_id == bindparam("creator"))
+def _state_statement() -> Any:
+    """What a move decides on: stage, campaign status, and every incentive the creator
+    already got or had rejected (one row per incentive, or one row with NULL)."""
+    held = union_all(
+        select(Assignment.incentive_id.label("incentive")).where(
+            Assignment.creator_id == bindparam("creator")
+        ),
+        select(Rejection.incentive_id).where(Rejection.creator_id == bindparam("creator")),
+    ).subquery("held")
+    return (
+        select(Membership.stage, Campaign.status, held.c.incentive)
+        .join(Campaign, Campaign.id == Membership.campaign_id)
+        .outerjoin(held, true())
+        .where(Membership.id == bindparam("membership"))
+    )
+
+
+_SUBJECT = {lock: _subject_statement(lock=lock) for lock in (True, False)}
+_STATE = _state_statement()
 
 
 def read_subject(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -> Subject | None:
     """The creator's membership with what they already hold; ``lock`` holds the
-    membership row (``FOR UPDATE``) so two moves of one creator serialise."""
-    params = {"campaign_key": campaign_key, "handle": handle}
+    membership row (``FOR UPDATE``) so two moves of one creator serialise.
+
+    Two statements, on purpose: under READ COMMITTED a statement sees the data of
+    its start, so holdings read by the statement that waited for the lock would
+    predate the transaction it waited for (a code released or an incentive rejected
+    meanwhile). Everything decided on is read by the second statement, after the wait.
+    """
     connection = tx.connection()
-    if connection.dialect.name == "postgresql":
-        rows = connection.execute(_SUBJECT_WITH_HELD[lock], params).all()
-        if not rows:
-            return None
-        first = rows[0]
-        return Subject(
-            *_subject_fields(first), held=frozenset(r[-1] for r in rows if r[-1] is not None)
-        )
-    row = connection.execute(_SUBJECT[lock], params).first()
+    row = connection.execute(
+        _SUBJECT[lock], {"campaign_key": campaign_key, "handle": handle}
+    ).first()
     if row is None:
         return None
-    held = frozenset(connection.execute(_HELD_BY, {"creator": row[5]}).scalars())
-    return Subject(*_subject_fields(row), held=held)
-
-
-def _subject_fields(row: Any) -> tuple[int, str, str, datetime, int, int, str, str]:
-    """The eight subject columns of a row (typed for the Subject constructor)."""
-    return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7])
+    campaign_id, key, created_at, membership_id, creator_id, stored_handle = row
+    state = connection.execute(_STATE, {"membership": membership_id, "creator": creator_id}).all()
+    stage, status = state[0][0], state[0][1]
+    return Subject(
+        campaign_id=campaign_id,
+        campaign_key=key,
+        campaign_status=status,
+        campaign_created_at=created_at,
+        membership_id=membership_id,
+        creator_id=creator_id,
+        handle=stored_handle,
+        stage=stage,
+        held=frozenset(r[2] for r in state if r[2] is not None),
+    )
 
 
 @dataclass(frozen=True)

@@ -43,15 +43,30 @@ class MoveOutcome:
     revoke_requested: tuple[str, ...] = ()  # incentive keys whose code will be disabled
 
 
+class MoveConflict(DomainError):
+    """A constraint refused the move's writes; nothing was changed."""
+
+    def __init__(self, campaign: str, handle: str, target: str) -> None:
+        self.campaign, self.handle, self.target = campaign, handle, target
+        super().__init__(
+            f"'{handle}' was changed by another command while being moved to '{target}', so "
+            f"nothing was changed: run `promosync creators move {campaign} {handle} "
+            f"--to {target}` again"
+        )
+
+
 def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutcome:
-    """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty."""
+    """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty,
+    :class:`MoveConflict` (and changes nothing) if a constraint refuses a write."""
     target = workflow.check_stage_name(target)
     try:
-        with db.transaction() as tx:
+        with moving.constraint_conflicts(), db.transaction() as tx:
             return _move_in(db, tx, campaign_key, handle, target)
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
+    except moving.ConstraintConflict:
+        raise MoveConflict(campaign_key, handle, target) from None
 
 
 def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
@@ -224,7 +239,10 @@ class BulkMoveReport:
 def move_many(
     db: Database, campaign_key: str, handles: Sequence[str], target: str, *, dry_run: bool = False
 ) -> BulkMoveReport:
-    """Move each creator in its own transaction; report every outcome."""
+    """Move each creator in its own transaction; report every outcome.
+
+    A refusal (empty pool, conflicting change, creator not in the campaign) rolls back
+    that creator's transaction only, is reported for them, and the batch goes on."""
     target = workflow.check_stage_name(target)
     if not handles:
         raise UsageError("No creators to move: name them, or use --from STAGE")

@@ -16,7 +16,7 @@ import random
 import threading
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,9 @@ JOIN_TIMEOUT_S = 120
 
 #: (handle, result) where result is a moves result or the exception class name.
 Outcome = tuple[str, str]
+#: What a worker does with its hand: ``work(db, campaign, hand)`` → what it was told.
+#: Must be a module-level function (spawned workers import it by name).
+Work = Callable[[Database, str, Any], list[Outcome]]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ def move_all(db: Database, campaign: str, handles: Sequence[str]) -> list[Outcom
 
 
 def _process_worker(
-    worker: int, url: str, campaign: str, handles: list[str], barrier: Any, results: Any
+    worker: int, url: str, campaign: str, hand: Any, barrier: Any, results: Any, work: Work
 ) -> None:
     """Entry point of a spawned worker: its own engine, then wait for the others."""
     db = Database(url)
@@ -84,20 +87,25 @@ def _process_worker(
         with db.transaction() as tx:  # connect before the start line, not after it
             tx.scalar(select(func.count()).select_from(Membership))
         barrier.wait(BARRIER_TIMEOUT_S)
-        results.put(WorkerReport(worker, move_all(db, campaign, handles)))
+        results.put(WorkerReport(worker, work(db, campaign, hand)))
     except BaseException:  # noqa: BLE001 - the parent must hear of any crash
         results.put(WorkerReport(worker, [], traceback.format_exc()))
     finally:
         db.dispose()
 
 
-def run_in_processes(url: str, campaign: str, hands: list[list[str]]) -> list[WorkerReport]:
+def run_in_processes(
+    url: str, campaign: str, hands: Sequence[Any], work: Work = move_all
+) -> list[WorkerReport]:
+    """Run ``work`` on each hand in its own spawned process, all released at once."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(hands))
     results = context.Queue()
     workers = [
         context.Process(
-            target=_process_worker, args=(n, url, campaign, hand, barrier, results), daemon=True
+            target=_process_worker,
+            args=(n, url, campaign, hand, barrier, results, work),
+            daemon=True,
         )
         for n, hand in enumerate(hands)
     ]
@@ -249,11 +257,12 @@ def assert_race_was_fair(
             assert set(results) == {moves.REFUSED}, (handle, results)
 
 
-def _race_setup(url: str, pools: dict[str, int], creators: int) -> list[str]:
-    """Campaign 'summer' with ``pools`` released at TARGET, and ``creators`` at the start."""
+def race_setup(url: str, pools: dict[str, int], creators: int, **campaign: Any) -> list[str]:
+    """Campaign 'summer' with ``pools`` (released at TARGET unless ``campaign`` says
+    otherwise, see :func:`tests.builders.campaign`), and ``creators`` at the start."""
     db = Database(url)
     try:
-        builders.campaign(db, pools=pools)
+        builders.campaign(db, pools=pools, **campaign)
         handles = [f"creator{n:04d}" for n in range(creators)]
         # One transaction rather than one per creator: setup is not what is under test.
         with db.transaction() as tx:
@@ -269,7 +278,7 @@ def _race_setup(url: str, pools: dict[str, int], creators: int) -> list[str]:
 @pytest.mark.slow
 def test_concurrent_processes_never_exceed_the_pool_or_assign_a_code_twice(db_url: str) -> None:
     pools = {"kit": POOL}
-    handles = _race_setup(db_url, pools, CREATORS)
+    handles = race_setup(db_url, pools, CREATORS)
     hands = deal(handles, WORKERS, seed=20261123)
     assert any(set(a) & set(b) for a in hands for b in hands if a is not b), "no contention"
 
@@ -284,7 +293,7 @@ def test_concurrent_processes_never_exceed_the_pool_or_assign_a_code_twice(db_ur
 
 def test_concurrent_threads_sharing_one_database_never_exceed_the_pool(db_url: str) -> None:
     pools = {"kit": 120}
-    handles = _race_setup(db_url, pools, 200)
+    handles = race_setup(db_url, pools, 200)
     hands = deal(handles, WORKERS, seed=7)
 
     db = Database(db_url)
@@ -300,7 +309,7 @@ def test_concurrent_moves_with_two_incentives_due_are_all_or_nothing(db_url: str
     # Both incentives are released at pre_payment; the smaller pool caps the stage and
     # every refusal must give back the code already claimed from the larger pool.
     pools = {"kit": 250, "bonus": 160}
-    handles = _race_setup(db_url, pools, 320)
+    handles = race_setup(db_url, pools, 320)
     hands = deal(handles, WORKERS, seed=42)
 
     reports = run_in_processes(db_url, "summer", hands)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from store.db import Database
+from store import moving
+from store.db import Database, Tx
 from sync import codes, creators, incentives, moves
 from sync.errors import NotFound, OutOfCodes, WrongCampaignState
 from tests import builders
@@ -189,3 +192,55 @@ def test_incentive_status_follows_phase(db: Database) -> None:
     assert creators.view(db, "summer", handle).incentives[0].status == "pending"
     moves.move(db, "summer", handle, "pre_payment")
     assert creators.view(db, "summer", handle).incentives[0].status == "fulfilled"
+
+
+def test_bulk_move_reports_a_conflicting_creator_and_moves_the_others(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulate a move deciding on stale holdings for one creator: her second claim of
+    # 'kit' hits the unique constraint. Only her transaction rolls back; the batch goes on.
+    builders.campaign(db, pools={"kit": 4})
+    ann, bob, cara = builders.add_creators(db, "summer", 3)
+    code = moves.move(db, "summer", ann, "pre_payment").released[0].code
+    moves.move(db, "summer", ann, "candidates")
+    fresh = moving.read_subject
+
+    def forgetful(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -> object:
+        subject = fresh(tx, campaign_key, handle, lock=lock)
+        return replace(subject, held=frozenset()) if subject and handle == ann else subject
+
+    monkeypatch.setattr(moving, "read_subject", forgetful)
+
+    report = moves.move_many(db, "summer", [ann, bob, cara], "pre_payment")
+
+    assert [o.result for o in report.outcomes] == [moves.REFUSED, moves.MOVED, moves.MOVED]
+    assert str(moves.MoveConflict("summer", ann, "pre_payment")) == report.outcomes[0].error
+    assert "creators move summer" in (report.outcomes[0].error or "")
+    assert "INSERT" not in (report.outcomes[0].error or "")
+    assert creators.view(db, "summer", ann).stage == "candidates"
+    status = codes.status(db, "summer/kit")
+    assert sorted((r.handle, r.code) for r in status.released if r.handle == ann) == [(ann, code)]
+    assert (status.counts.assigned, status.counts.available) == (3, 1)
+
+
+def test_single_move_conflict_is_a_domain_refusal_that_changes_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builders.campaign(db, pools={"kit": 3})
+    (ann,) = builders.add_creators(db, "summer", 1)
+    moves.move(db, "summer", ann, "pre_payment")
+    moves.move(db, "summer", ann, "candidates")
+    fresh = moving.read_subject
+    monkeypatch.setattr(
+        moving,
+        "read_subject",
+        lambda tx, key, handle, lock=True: replace(
+            fresh(tx, key, handle, lock=lock), held=frozenset()
+        ),
+    )
+
+    with pytest.raises(moves.MoveConflict, match="run `promosync creators move summer"):
+        moves.move(db, "summer", ann, "pre_payment")
+
+    assert creators.view(db, "summer", ann).stage == "candidates"
+    assert codes.status(db, "summer/kit").counts.assigned == 1
