@@ -22,8 +22,8 @@ DEFAULT_WIDTH = 100
 TOTAL_LABEL = "Total"  # the campaign line of the summary (incentive keys are lower case)
 OTHER_REVENUE_PREFIX = "revenue_"  # revenue_eur: revenue of the orders placed in EUR
 FLAG_SEPARATOR = ", "
-HELP_INDENT = 16  # where explanations start in ``report --help``
-HELP_WIDTH = 79
+HELP_INDENT = 34  # where explanations start in ``report --help``
+HELP_WIDTH = 96  # click indents the block by 2: lines stay within DEFAULT_WIDTH
 
 
 @dataclass(frozen=True)
@@ -195,7 +195,7 @@ def notes(report: Report) -> str:
             f"{n} {'order' if n == 1 else 'orders'} used a code before it was released "
             "(Early): the code leaked or was a test; not counted as revenue."
         )
-    return "".join(line + "\n" for line in lines)
+    return "".join(textwrap.fill(line, DEFAULT_WIDTH) + "\n" for line in lines)
 
 
 def wide_columns(report: Report) -> list[Column]:
@@ -217,12 +217,13 @@ def help_text() -> str:
     """The columns and their meanings, for ``report --help`` (click keeps ``\\b`` blocks)."""
     lines = ["\b", "Columns (CSV and JSON key in brackets):"]
     for figure in FIGURES:
-        head = f"  {figure.title} [{figure.key}]"
-        wrapped = textwrap.wrap(
-            figure.meaning, HELP_WIDTH - HELP_INDENT - 4, break_on_hyphens=False
+        head = f"{figure.title} [{figure.key}]".ljust(HELP_INDENT - 2)
+        lines += textwrap.wrap(
+            f"{head}  {figure.meaning}",
+            HELP_WIDTH,
+            subsequent_indent=" " * HELP_INDENT,
+            break_on_hyphens=False,
         )
-        lines.append(head)
-        lines.extend(" " * (HELP_INDENT - 4) + "    " + part for part in wrapped)
     return "\n".join(lines)
 
 
