@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from sync.money import ROUNDING
+from sync.money import ROUNDING, round_ratio
 
 ColumnKind = Literal["text", "int", "money", "ratio"]
 NUMERIC_KINDS: frozenset[str] = frozenset({"int", "money", "ratio"})
@@ -178,7 +178,7 @@ def _table_cell(column: Column, value: object) -> str:
         if column.places is not None:
             value = value.quantize(Decimal(1).scaleb(-column.places), rounding=ROUNDING)
         return f"{value:,f}"
-    percent = (value * 100).quantize(RATIO_PERCENT_PLACES, rounding=ROUNDING)
+    percent = round_ratio(value * 100, RATIO_PERCENT_PLACES)
     return f"{percent:,f}%"
 
 
@@ -214,7 +214,7 @@ def _number_text(column: Column, value: object) -> str:
         return str(value)
     assert isinstance(value, Decimal)
     if column.kind == "ratio":
-        value = value.quantize(RATIO_PLACES, rounding=ROUNDING)
+        value = round_ratio(value, RATIO_PLACES)
     return f"{value:f}"
 
 

@@ -172,3 +172,22 @@ def test_output_into_a_missing_directory_exits_2_and_writes_nothing(
     assert status == 2 and out == ""
     assert "no-such-dir" in err and "--output" in err and len(err.strip().splitlines()) == 1
     assert not target.parent.exists()
+
+
+def test_json_flag_writes_json_and_answers_in_json(run: Run, tmp_path: Path) -> None:
+    assert run("campaigns", "create", "Empty", "--key", "empty")[0] == 0
+    target = tmp_path / "empty.json"
+
+    status, out, _ = run("--json", "report", "empty", "--output", str(target))
+
+    assert status == 0
+    assert json.loads(out) == {"written": str(target), "format": "json", "rows": 1}
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["codes_total"] == 0
+
+
+def test_campaign_without_incentives_says_so(run: Run) -> None:
+    assert run("campaigns", "create", "Empty", "--key", "empty")[0] == 0
+
+    status, out, _ = run("report", "empty")
+
+    assert status == 0 and "No incentives yet." in out and "┏" not in out

@@ -38,7 +38,7 @@ FORMATS = ("table", "csv", "json")
 @pass_app
 def report(app: App, campaign: str, fmt: str, wide: bool, output: Path | None) -> None:
     built = reports.build(app.db, campaign)
-    fmt = "json" if app.as_json and output is None else fmt
+    fmt = "json" if app.as_json else fmt
     text = report_view.render(built, fmt, wide=wide)
     if output is None:
         click.echo(text, nl=fmt == "json")

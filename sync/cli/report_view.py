@@ -159,6 +159,8 @@ def default_table(report: Report) -> str:
     """The summary per incentive and the creators' lines, each fitting ``DEFAULT_WIDTH``."""
     rows = values(report)
     incentives = [r for r in rows if r["level"] == "incentive"]
+    if not incentives:
+        return f"{title(report)}\nNo incentives yet.\n"
     if len(incentives) > 1:
         incentives.append({**rows[0], "incentive": TOTAL_LABEL})
     summary = [_column(key, report) for key in SUMMARY]
