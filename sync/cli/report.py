@@ -20,7 +20,8 @@ FORMATS = ("table", "csv", "json")
     "report",
     help=(
         "Codes, value, cost, uses, revenue and ROI of CAMPAIGN: a summary per incentive, then "
-        "one line per creator with a released code, fitting 100 columns. --wide shows every "
+        f"one line per creator with a released code, fitting {report_view.DEFAULT_WIDTH} "
+        "columns. --wide shows every "
         "figure in one table; --format csv and json always carry every figure, one row per "
         "campaign, incentive and creator line.\n\n" + report_view.help_text()
     ),
