@@ -1,16 +1,24 @@
-"""Read-only aggregates for the ROI report."""
+"""Read-only facts for the ROI report: released codes, orders that used codes, usage counts.
+
+Every query selects by campaign (joins, no lists of ids as parameters), so a campaign of any
+size is one statement per fact. The arithmetic (splits, currencies, attribution) is the
+report's job, in ``sync.reports``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from store.db import Tx
 from store.models import Assignment, Code, Creator, Incentive, Membership
 from store.models_sync import OrderCode, ShopOrder, UsageObservation
+
+#: Orders whose money never arrived or went back are not revenue.
+NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED")
 
 
 @dataclass(frozen=True)
@@ -27,7 +35,36 @@ class ReleaseRow:
     missing_from_store: bool
 
 
+@dataclass(frozen=True)
+class UsedCode:
+    """A pool code an order used, with the incentive whose pool holds it."""
+
+    code_id: int
+    incentive_id: int
+
+
+@dataclass(frozen=True)
+class OrderUse:
+    """A stored order that used at least one code of the campaign."""
+
+    order_id: int
+    processed_at: datetime
+    currency: str
+    total: Decimal
+    is_revenue: bool  # not cancelled, not a test, not refunded, voided or expired
+    codes: tuple[UsedCode, ...]  # every pool code it used (any campaign), first one first
+
+
+def _campaign_codes(campaign_id: int) -> Select[int]:
+    return (
+        select(Code.id)
+        .join(Incentive, Incentive.id == Code.incentive_id)
+        .where(Incentive.campaign_id == campaign_id)
+    )
+
+
 def releases(tx: Tx, campaign_id: int) -> list[ReleaseRow]:
+    """Every code released to a creator of the campaign, by creator handle."""
     stmt = (
         select(Assignment, Code, Creator.handle, Membership.stage)
         .join(Code, Code.id == Assignment.code_id)
@@ -55,74 +92,47 @@ def releases(tx: Tx, campaign_id: int) -> list[ReleaseRow]:
     ]
 
 
-@dataclass(frozen=True)
-class CodeUsage:
-    """What the store told us about one released code."""
-
-    redemptions: int  # max(latest reported usage count, paid orders seen using it)
-    revenue: Decimal  # attributed from orders that used it
-    first_redeemed_at: datetime | None
-
-
-CENT = Decimal("0.01")
-#: Orders whose money never arrived or went back are not revenue.
-NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED")
-
-
-def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
-    """Redemptions and attributed revenue per code, from usage observations and orders.
-
-    An order's total is attributed to the pool codes it used, split evenly (the
-    remainder cent goes to the first), so campaign totals never count an order twice.
-    Cancelled, test, refunded, voided and expired orders are not revenue.
-    """
-    if not code_ids:
-        return {}
-    latest: dict[int, int] = {}
-    first_seen: dict[int, datetime] = {}
-    observations = (
-        select(UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at)
-        .where(UsageObservation.code_id.in_(code_ids))
-        .order_by(UsageObservation.observed_at)
+def orders_using_codes(tx: Tx, campaign_id: int) -> list[OrderUse]:
+    """Every stored order that used a code of the campaign, whatever its status, by order id."""
+    used_here = (
+        select(OrderCode.order_id)
+        .where(OrderCode.code_id.in_(_campaign_codes(campaign_id)))
+        .scalar_subquery()
     )
-    for code_id, count, at in tx.execute(observations):
-        latest[code_id] = count
-        if count > 0 and code_id not in first_seen:
-            first_seen[code_id] = at
-    orders: dict[int, tuple[Decimal, datetime, list[int]]] = {}
-    used = (
-        select(ShopOrder.id, ShopOrder.total, ShopOrder.processed_at, OrderCode.code_id)
-        .join(OrderCode, OrderCode.order_id == ShopOrder.id)
-        .where(
-            OrderCode.code_id.is_not(None),
-            ShopOrder.cancelled.is_(False),
-            ShopOrder.test.is_(False),
-            func.upper(ShopOrder.financial_status).not_in(NOT_REVENUE),
-            ShopOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
+    is_revenue = (
+        ShopOrder.cancelled.is_(False)
+        & ShopOrder.test.is_(False)
+        & func.upper(ShopOrder.financial_status).not_in(NOT_REVENUE)
+    )
+    stmt = (
+        select(
+            ShopOrder.id,
+            ShopOrder.processed_at,
+            ShopOrder.currency,
+            ShopOrder.total,
+            is_revenue,
+            Code.id,
+            Code.incentive_id,
         )
+        .join(OrderCode, OrderCode.order_id == ShopOrder.id)
+        .join(Code, Code.id == OrderCode.code_id)
+        .where(ShopOrder.id.in_(used_here))
         .order_by(ShopOrder.id, OrderCode.id)
     )
-    for order_id, total, processed_at, used_code in tx.execute(used):
-        if used_code is not None:  # filtered in SQL; narrows the type
-            orders.setdefault(order_id, (total, processed_at, []))[2].append(used_code)
-    revenue: dict[int, Decimal] = {}
-    order_counts: dict[int, int] = {}
-    for total, processed_at, codes in orders.values():
-        share = (total / len(codes)).quantize(CENT, rounding=ROUND_DOWN)
-        remainder = total - share * len(codes)
-        for index, code_id in enumerate(codes):
-            revenue[code_id] = (
-                revenue.get(code_id, Decimal(0)) + share + (remainder if index == 0 else 0)
-            )
-            order_counts[code_id] = order_counts.get(code_id, 0) + 1
-            if code_id not in first_seen or processed_at < first_seen[code_id]:
-                first_seen[code_id] = processed_at
-    return {
-        code_id: CodeUsage(
-            redemptions=max(latest.get(code_id, 0), order_counts.get(code_id, 0)),
-            revenue=revenue.get(code_id, Decimal(0)),
-            first_redeemed_at=first_seen.get(code_id),
-        )
-        for code_id in code_ids
-        if code_id in latest or code_id in revenue
-    }
+    facts: dict[int, tuple[datetime, str, Decimal, bool]] = {}
+    codes: dict[int, list[UsedCode]] = {}
+    for order_id, processed_at, currency, total, revenue, code_id, incentive_id in tx.execute(stmt):
+        facts.setdefault(order_id, (processed_at, currency, total, bool(revenue)))
+        codes.setdefault(order_id, []).append(UsedCode(code_id, incentive_id))
+    return [OrderUse(order_id, *fact, tuple(codes[order_id])) for order_id, fact in facts.items()]
+
+
+def latest_usage_counts(tx: Tx, campaign_id: int) -> dict[int, int]:
+    """The last usage count the shop reported per code of the campaign (codes never observed
+    are absent)."""
+    stmt = (
+        select(UsageObservation.code_id, UsageObservation.usage_count)
+        .where(UsageObservation.code_id.in_(_campaign_codes(campaign_id)))
+        .order_by(UsageObservation.observed_at, UsageObservation.id)
+    )
+    return {code_id: count for code_id, count in tx.execute(stmt)}

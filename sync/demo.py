@@ -9,6 +9,7 @@ audiences buy with their codes, and the report shows redemptions, revenue and RO
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -19,9 +20,9 @@ from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
 from store.db import Database
 from sync import campaigns, creators, incentives, messages, moves, reports
+from sync.cli import report_view
 from sync.config import Config, Secret, ShopifyShopConfig
 from sync.errors import OutOfCodes
-from sync.report_render import render_table
 from sync.shops import open_shop
 from sync.shopsync import common, generate, link, orders, pull, usage
 
@@ -41,10 +42,13 @@ DEMO_TEMPLATE = (
     "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}"
 )
 DEMO_ORDERS = ((0, Decimal("89.90")), (0, Decimal("45.00")), (2, Decimal("120.00")))
+#: Every line the demo prints fits a terminal of this width (the report table too).
+LINE_WIDTH = report_view.DEFAULT_WIDTH
 
 
 def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Database:
     """Run the demo against a fresh SQLite file at ``path``; returns the database."""
+    say = _wrapped(say)
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
     db = Database(f"sqlite:///{path}")
@@ -82,10 +86,33 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
             )
             usage.refresh_usage(db, shop, target)
             orders.pull_orders(db, shop, store_name)
-        say(f"   (discount {discount} now has {len(sandbox.codes_of(discount))} codes in Shopify)")
-    report = reports.build(db, "summer")
-    say(render_table(report.title, reports.COLUMNS, [r.as_dict() for r in report.rows]))
+        say(f"   (the discount now has {len(sandbox.codes_of(discount))} codes in Shopify)")
+    say(report_view.render(reports.build(db, "summer")).rstrip("\n"))
     return db
+
+
+def _wrapped(say: Callable[[str], None]) -> Callable[[str], None]:
+    """``say`` with every line cut to ``LINE_WIDTH`` at spaces, continuations indented."""
+
+    def wrapped(text: str) -> None:
+        lines = []
+        for line in text.splitlines() or [""]:
+            if len(line) <= LINE_WIDTH:
+                lines.append(line)
+                continue
+            indent = " " * (len(line) - len(line.lstrip()) + 2)
+            lines.extend(
+                textwrap.wrap(
+                    line,
+                    LINE_WIDTH,
+                    subsequent_indent=indent,
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
+        say("\n".join(lines))
+
+    return wrapped
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Exact money: parsing user input, currency codes and display.
+"""Exact money: parsing user input, currency codes, the one rounding rule and splits.
 
 Money is a ``Decimal`` in the campaign currency, non-negative, with at most the
 currency's minor units (SPEC §1). Floats are refused outright: ``0.1 + 0.2`` is
@@ -56,6 +56,10 @@ NON_SPENDABLE_CODES: frozenset[str] = _codes(
 )
 
 DEFAULT_MINOR_UNITS = 2
+
+#: The one rounding rule for money and ratios everywhere (reports, tables, suggestions):
+#: half away from zero, as on a receipt (2.5 → 3, 0.125 → 0.13).
+ROUNDING = ROUND_HALF_UP
 
 # Minor units that differ from DEFAULT_MINOR_UNITS, from ISO 4217's "minor unit" column.
 MINOR_UNITS: dict[str, int] = {
@@ -159,16 +163,40 @@ def parse_money(text: str | Decimal | int, currency: str, *, field: str) -> Deci
     return _check_value(value, text, field, currency, places)
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    """Display ``amount`` with the currency's minor units and code, e.g. ``25.00 USD``."""
-    currency = validate_currency(currency)
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: ``0.01`` for USD, ``1`` for JPY, ``0.001`` for KWD."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` in ``currency``'s minor units, rounded by the one rule (``ROUNDING``)."""
     if isinstance(amount, float):
         raise MoneyIsFloat("amount", amount, "is a float: pass a Decimal")
-    exponent = Decimal(1).scaleb(-minor_units(currency))
     with localcontext() as ctx:
         ctx.prec = MAX_INTEGER_DIGITS + 10
-        shown = Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
-    return f"{shown:f} {currency}"
+        return Decimal(amount).quantize(minor_unit(currency), rounding=ROUNDING)
+
+
+def round_ratio(ratio: Decimal, places: Decimal) -> Decimal:
+    """A ratio (ROI, a percentage) rounded to ``places`` (e.g. ``Decimal("0.0001")``) by the
+    one rule, so a figure is never rounded one way here and another way there."""
+    return ratio.quantize(places, rounding=ROUNDING)
+
+
+def split_money(total: Decimal, parts: int, currency: str) -> list[Decimal]:
+    """``total`` split into ``parts`` shares in ``currency``'s minor units that add up to it.
+
+    The total is first rounded to the minor units; the shares differ by at most one minor
+    unit and the first shares get the extra units (largest remainder with equal weights, so
+    the result is deterministic): JPY 1000 over 3 is 334, 333, 333; USD 10.00 over 3 is
+    3.34, 3.33, 3.33.
+    """
+    if parts < 1:
+        raise ValueError(f"cannot split money into {parts} shares: give 1 or more")
+    places = minor_units(currency)
+    units = int(round_money(total, currency).scaleb(places))
+    base, extra = divmod(units, parts)
+    return [Decimal(base + (index < extra)).scaleb(-places) for index in range(parts)]
 
 
 def _parse_text(text: str, field: str, currency: str) -> Decimal:
@@ -232,7 +260,7 @@ def _check_value(value: Decimal, text: object, field: str, currency: str, places
         except InvalidOperation:  # pragma: no cover - precision above makes this unreachable
             raise InvalidMoney(field, text, "cannot be represented exactly") from None
         if quantized != value:
-            suggestion = value.quantize(exponent, rounding=ROUND_HALF_UP)
+            suggestion = value.quantize(exponent, rounding=ROUNDING)
             if places == 0:
                 reason = (
                     f"has decimals, but {currency} has no minor unit: give a whole number, "

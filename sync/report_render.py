@@ -8,23 +8,26 @@ JSON.
 
 Text comes from merchants and creators (handles, descriptions), so every output
 treats it as data: the table never interprets rich markup or terminal escapes in
-it, and CSV neutralises spreadsheet formulas (OWASP "CSV injection").
+it, and CSV neutralises spreadsheet formulas (OWASP "CSV injection") and quotes every cell
+that holds a separator of any spreadsheet locale (``,`` or ``;``), so a formula cannot be
+split out of a cell into one of its own.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from sync.money import ROUNDING, round_ratio
 
 ColumnKind = Literal["text", "int", "money", "ratio"]
 NUMERIC_KINDS: frozenset[str] = frozenset({"int", "money", "ratio"})
@@ -40,6 +43,10 @@ RATIO_PLACES = Decimal("0.0001")  # CSV and JSON: 2.1250
 # (defence in depth, harmless for real text).
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 FORMULA_ESCAPE = "'"
+# A CSV cell holding any of these is quoted: the comma and the semicolon (the list separator
+# of spreadsheets in locales with a decimal comma), the quote itself and line breaks.
+CSV_QUOTE_TRIGGERS: frozenset[str] = frozenset({",", ";", '"', "\r", "\n"})
+CSV_LINE_END = "\r\n"
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,8 @@ def render_table(
         legacy_windows=False,
     )
     console.print(table)
-    return buffer.getvalue()
+    # rich pads the title to the table's width: trailing blanks only make lines longer.
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def render_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, object]]) -> str:
@@ -105,14 +113,14 @@ def render_csv(columns: Sequence[Column], rows: Sequence[Mapping[str, object]]) 
 
     Numbers are written exactly (money as its decimal digits, ratios with four decimals)
     and stay numbers, negative ones included. Every text cell that a spreadsheet would read
-    as a formula (see ``FORMULA_TRIGGERS``) is prefixed with ``'``.
+    as a formula (see ``FORMULA_TRIGGERS``) is prefixed with ``'``, and every cell holding a
+    comma, semicolon, quote or line break is quoted (RFC 4180 quoting), whichever separator
+    the spreadsheet that opens it uses.
     """
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralize_formula(column.key) for column in columns])
+    lines = [_csv_line(neutralize_formula(column.key) for column in columns)]
     for index, row in enumerate(rows, start=1):
-        writer.writerow([_csv_cell(column, _value(row, column, index)) for column in columns])
-    return buffer.getvalue()
+        lines.append(_csv_line(_csv_cell(column, _value(row, column, index)) for column in columns))
+    return "".join(lines)
 
 
 def render_json(columns: Sequence[Column], rows: Sequence[Mapping[str, object]]) -> str:
@@ -168,9 +176,9 @@ def _table_cell(column: Column, value: object) -> str:
     assert isinstance(value, Decimal)
     if column.kind == "money":
         if column.places is not None:
-            value = value.quantize(Decimal(1).scaleb(-column.places), rounding=ROUND_HALF_UP)
+            value = value.quantize(Decimal(1).scaleb(-column.places), rounding=ROUNDING)
         return f"{value:,f}"
-    percent = (value * 100).quantize(RATIO_PERCENT_PLACES, rounding=ROUND_HALF_UP)
+    percent = round_ratio(value * 100, RATIO_PERCENT_PLACES)
     return f"{percent:,f}%"
 
 
@@ -180,6 +188,16 @@ def _csv_cell(column: Column, value: object) -> str:
     if column.kind == "text":
         return neutralize_formula(str(value))
     return _number_text(column, value)
+
+
+def _csv_line(cells: Iterable[str]) -> str:
+    return ",".join(_csv_quoted(cell) for cell in cells) + CSV_LINE_END
+
+
+def _csv_quoted(cell: str) -> str:
+    if CSV_QUOTE_TRIGGERS.isdisjoint(cell):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def _json_value(column: Column, value: object) -> object:
@@ -196,7 +214,7 @@ def _number_text(column: Column, value: object) -> str:
         return str(value)
     assert isinstance(value, Decimal)
     if column.kind == "ratio":
-        value = value.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+        value = round_ratio(value, RATIO_PLACES)
     return f"{value:f}"
 
 

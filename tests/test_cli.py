@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sync import demo
 from sync.cli.main import main
 
 Run = Callable[..., tuple[int, str, str]]
@@ -185,3 +186,6 @@ def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "REFUSED" in result.stdout and "has no codes left" in result.stdout
+    # Fits a 100-column terminal and shows no internal ids (discount ids, gids).
+    assert max(len(line) for line in result.stdout.splitlines()) <= demo.LINE_WIDTH
+    assert "gid://" not in result.stdout and "discount 1000" not in result.stdout

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -15,12 +15,14 @@ from sync.money import (
     MAX_INTEGER_DIGITS,
     MINOR_UNITS,
     NON_SPENDABLE_CODES,
+    ROUNDING,
     InvalidCurrency,
     InvalidMoney,
     MoneyIsFloat,
-    format_money,
     minor_units,
     parse_money,
+    round_money,
+    split_money,
     validate_currency,
 )
 
@@ -153,15 +155,14 @@ def test_parse_money_round_trips_the_text_of_a_quantized_decimal(value: Decimal)
 
 
 @given(st.sampled_from(sorted(MINOR_UNITS)), st.integers(min_value=0, max_value=10**12))
-def test_parse_money_of_format_money_is_the_identity(currency: str, minor: int) -> None:
+def test_parse_money_of_a_rounded_amount_is_the_identity(currency: str, minor: int) -> None:
     places = MINOR_UNITS[currency]
     amount = Decimal(minor).scaleb(-places)
     if currency in NON_SPENDABLE_CODES:
         return
-    shown = format_money(amount, currency)
-    number, code = shown.split(" ")
-    assert code == currency
-    assert parse_money(number, currency, field="value") == amount
+    shown = round_money(amount, currency)
+    assert f"{shown:f}" == f"{amount:f}"
+    assert parse_money(f"{shown:f}", currency, field="value") == amount
 
 
 @pytest.mark.parametrize(("code", "expected"), [("USD", "USD"), ("eur", "EUR"), (" gbp ", "GBP")])
@@ -200,17 +201,57 @@ def test_iso_list_holds_current_codes_and_only_three_upper_case_letters() -> Non
     assert not {"HRK", "ZWL", "ANG", "SLL", "BGN"} & ISO_4217_CODES
 
 
+def test_one_rounding_rule_half_up_is_pinned() -> None:
+    assert ROUNDING == ROUND_HALF_UP
+
+
 @pytest.mark.parametrize(
     ("amount", "currency", "expected"),
     [
-        (Decimal("25"), "USD", "25.00 USD"),
-        (Decimal("25.005"), "USD", "25.01 USD"),
-        (Decimal("1500"), "JPY", "1500 JPY"),
-        (Decimal("1.5"), "KWD", "1.500 KWD"),
-        (Decimal("1E+3"), "EUR", "1000.00 EUR"),
+        (Decimal("25"), "USD", "25.00"),
+        (Decimal("25.005"), "USD", "25.01"),  # half up, not half even (25.00)
+        (Decimal("0.125"), "EUR", "0.13"),
+        (Decimal("2.5"), "JPY", "3"),
+        (Decimal("1500"), "JPY", "1500"),
+        (Decimal("1.5"), "KWD", "1.500"),
+        (Decimal("1E+3"), "EUR", "1000.00"),
     ],
 )
-def test_format_money_shows_minor_units_and_code(
+def test_round_money_uses_the_currencys_minor_units_and_one_rule(
     amount: Decimal, currency: str, expected: str
 ) -> None:
-    assert format_money(amount, currency) == expected
+    assert f"{round_money(amount, currency):f}" == expected
+
+
+@pytest.mark.parametrize(
+    ("total", "parts", "currency", "expected"),
+    [
+        ("1000", 3, "JPY", ["334", "333", "333"]),
+        ("10.00", 3, "USD", ["3.34", "3.33", "3.33"]),
+        ("0.02", 3, "EUR", ["0.01", "0.01", "0.00"]),
+        ("1.000", 3, "KWD", ["0.334", "0.333", "0.333"]),
+        ("99.99", 1, "USD", ["99.99"]),
+    ],
+)
+def test_split_money_shares_are_in_minor_units_and_first_shares_get_the_remainder(
+    total: str, parts: int, currency: str, expected: list[str]
+) -> None:
+    assert [f"{share:f}" for share in split_money(Decimal(total), parts, currency)] == expected
+
+
+@given(
+    st.sampled_from(["USD", "JPY", "KWD", "EUR", "CLP", "BHD"]),
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=1, max_value=40),
+)
+def test_split_money_adds_up_exactly_to_the_total(currency: str, minor: int, parts: int) -> None:
+    total = Decimal(minor).scaleb(-minor_units(currency))
+    shares = split_money(total, parts, currency)
+    assert sum(shares) == total and len(shares) == parts
+    assert max(shares) - min(shares) <= Decimal(1).scaleb(-minor_units(currency))
+    assert all(share == round_money(share, currency) for share in shares)
+
+
+def test_split_money_refuses_zero_shares() -> None:
+    with pytest.raises(ValueError, match="1 or more"):
+        split_money(Decimal(1), 0, "USD")

@@ -184,6 +184,18 @@ def test_csv_quotes_commas_quotes_and_line_breaks_in_text() -> None:
     assert cells[1] == tricky
 
 
+@pytest.mark.parametrize("payload", ["KIT;=1+1", "x;@SUM(A1:A9)", "a;b;-2+3", "SUMMER;+1"])
+def test_csv_quotes_semicolons_so_a_semicolon_locale_cannot_split_a_formula_out(
+    payload: str,
+) -> None:
+    text = render_csv(COLUMNS, [row(creator=payload)])
+    # A spreadsheet in a decimal-comma locale splits lines on ";" (and honours quotes).
+    for cells in list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))[1:]:
+        assert not any(cell.startswith(FORMULA_TRIGGERS) for cell in cells)
+    [_, cells] = csv_rows(text)
+    assert cells[0] == payload
+
+
 @given(st.text(max_size=30))
 def test_csv_text_cell_never_starts_with_a_formula_trigger_and_keeps_the_text(
     text: str,
