@@ -31,6 +31,8 @@ TERMINAL_LEVELS = (logging.WARNING, logging.INFO, logging.DEBUG)
 FILE_LEVEL = logging.INFO
 FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s [pid %(process)d] %(message)s"
 TERMINAL_FORMAT = "%(message)s"
+#: Libraries whose INFO lines say nothing to a user (alembic: "Context impl SQLiteImpl").
+QUIET_LOGGERS = ("alembic",)
 
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
 _VALUE_ECHOES = re.compile(r"^(?P<lead>\s*)(?P<tag>\[parameters:|DETAIL:).*$", re.MULTILINE)
@@ -112,6 +114,9 @@ class LogSession:
         root.setLevel(min(self.file.level, terminal_level))
         root.addHandler(self.file)
         root.addHandler(self.terminal)
+        self._quieted = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(max(logging.WARNING, terminal_level))
 
     @property
     def path(self) -> str:
@@ -143,3 +148,5 @@ class LogSession:
             root.removeHandler(handler)
         self.file.close()
         root.setLevel(self._previous_level)
+        for name, level in self._quieted.items():
+            logging.getLogger(name).setLevel(level)
