@@ -6,7 +6,10 @@ import csv
 import io
 import json
 
-from tests.test_cli import Run, run, setup_campaign  # noqa: F401  (the run fixture)
+from tests.test_cli import Run, setup_campaign
+from tests.test_cli import run as cli_run
+
+run = cli_run  # the fixture, under the name the tests ask for
 
 
 def test_creators_list_with_and_without_stage(run: Run) -> None:

@@ -11,7 +11,10 @@ import pytest
 from sync.cli.main import EXIT_USAGE, cli
 from sync.cli.shared import walk
 from sync.wording import plural
-from tests.test_cli import Run, run, setup_campaign  # noqa: F401  (the run fixture)
+from tests.test_cli import Run, setup_campaign
+from tests.test_cli import run as cli_run
+
+run = cli_run  # the fixture, under the name the tests ask for
 
 
 def _leaf_paths() -> list[list[str]]:
