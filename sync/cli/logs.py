@@ -111,7 +111,8 @@ class LogSession:
         self.terminal.setFormatter(_RedactingFormatter(TERMINAL_FORMAT))
         root = logging.getLogger()
         self._previous_level = root.level
-        root.setLevel(min(self.file.level, terminal_level))
+        # Lower the root level only: a caller (or pytest's caplog) may want more already.
+        root.setLevel(min(root.level or logging.WARNING, self.file.level, terminal_level))
         root.addHandler(self.file)
         root.addHandler(self.terminal)
         self._quieted = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
