@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from sync import campaigns
+from sync.cli.logs import redact
 from sync.cli.main import EXIT_DOMAIN, EXIT_INTERNAL, EXIT_USAGE, main
 from tests.test_cli import Run, setup_campaign
 from tests.test_cli import run as cli_run
@@ -234,3 +235,17 @@ def test_missing_schema_without_a_database_is_still_exit_2(
 ) -> None:
     status = main(["--db", f"sqlite:///{tmp_path / 'fresh.db'}", "creators", "list", "x"])
     assert status == EXIT_USAGE and "Traceback" not in capsys.readouterr().err
+
+
+def test_redact_masks_passwords_and_echoed_values() -> None:
+    text = (
+        "could not connect to postgresql+psycopg://app:s3cret@db:5432/promosync\n"
+        "DETAIL:  Key (scope, code_norm)=(main, code7) already exists.\n"
+        "CONTEXT:  unnamed portal parameter $1 = 'CODE7'\n"
+        "[SQL: INSERT INTO codes (code) VALUES (%(code)s)]\n"
+        "[parameters: {'code': 'CODE7'}]"
+    )
+    redacted = redact(text)
+    assert "s3cret" not in redacted and "app:***@db" in redacted
+    assert "code7" not in redacted.lower()
+    assert "[SQL: INSERT INTO codes" in redacted and "DETAIL: (redacted)" in redacted

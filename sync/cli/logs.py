@@ -10,7 +10,7 @@ An unexpected error (a bug, or a failure nothing maps yet) is written with its
 traceback to the log file only; the user sees one line naming the file. Log
 text is redacted on the way out: URL passwords are masked, and the parts of
 database driver errors that echo values (``[parameters: ...]``, ``DETAIL: ...``,
-which can hold unassigned codes) are dropped.
+``CONTEXT: ...``, which can hold unassigned codes) are dropped.
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ TERMINAL_FORMAT = "%(message)s"
 QUIET_LOGGERS = ("alembic",)
 
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@\s/]*@")
-_VALUE_ECHOES = re.compile(r"^(?P<lead>\s*)(?P<tag>\[parameters:|DETAIL:).*$", re.MULTILINE)
+# PostgreSQL's DETAIL ("Key (code)=(...)") and CONTEXT ("portal parameter $1 = '...'") lines
+# and SQLAlchemy's [parameters: ...] echo the values of a failed statement.
+_VALUE_ECHOES = re.compile(
+    r"^(?P<lead>\s*)(?P<tag>\[parameters:|DETAIL:|CONTEXT:).*$", re.MULTILINE
+)
 REDACTED = "(redacted)"
 
 
