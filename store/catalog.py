@@ -216,3 +216,13 @@ def incentive_refs(tx: Tx, incentive_ids: Iterable[int]) -> dict[int, str]:
         .where(Incentive.id.in_(ids))
     )
     return {i: f"{c}/{k}" for i, c, k in tx.execute(stmt).all()}
+
+
+def all_incentives(tx: Tx) -> list[tuple[Campaign, Incentive]]:
+    """Every incentive with its campaign, campaigns oldest first."""
+    stmt = (
+        select(Campaign, Incentive)
+        .join(Incentive, Incentive.campaign_id == Campaign.id)
+        .order_by(Campaign.created_at, Campaign.id, Incentive.id)
+    )
+    return [(c, i) for c, i in tx.execute(stmt).all()]

@@ -141,3 +141,62 @@ def status(db: Database, ref: str) -> PoolStatus:
             for assignment, code, creator in catalog.releases_of(tx, incentive.id)
         ]
     return PoolStatus(ref, incentive.description, counts, released)
+
+
+@dataclass(frozen=True)
+class PoolLevel:
+    """One pool's counts, for the overview across campaigns."""
+
+    incentive: str  # CAMPAIGN/INCENTIVE
+    campaign_status: str
+    description: str
+    counts: pool.PoolCounts
+
+
+def levels(db: Database) -> list[PoolLevel]:
+    """Counts of every pool of every campaign (never a code)."""
+    with db.transaction() as tx:
+        pairs = catalog.all_incentives(tx)
+        counts = pool.counts(tx, [incentive.id for _, incentive in pairs])
+        return [
+            PoolLevel(
+                f"{campaign.key}/{incentive.key}",
+                campaign.status,
+                incentive.description,
+                counts[incentive.id],
+            )
+            for campaign, incentive in pairs
+        ]
+
+
+@dataclass(frozen=True)
+class ExportedCode:
+    """A released code with its creator, for the merchant's records."""
+
+    code: str
+    creator: str
+    email: str | None
+    first_name: str | None
+    stage: str  # the stage whose entry released it
+    released_at: datetime
+    revoked_at: datetime | None
+
+
+def export(db: Database, ref: str) -> list[ExportedCode]:
+    """Every code released for ``CAMPAIGN/INCENTIVE``, oldest first; unassigned codes never."""
+    campaign_key, incentive_key = lookup.split_incentive_ref(ref)
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        incentive = lookup.incentive(tx, campaign, incentive_key)
+        return [
+            ExportedCode(
+                code=code.code,
+                creator=creator.handle,
+                email=creator.email,
+                first_name=creator.first_name,
+                stage=assignment.stage,
+                released_at=assignment.assigned_at,
+                revoked_at=assignment.revoked_at,
+            )
+            for assignment, code, creator in catalog.releases_of(tx, incentive.id)
+        ]

@@ -131,6 +131,7 @@ ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="p
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
+    log_file: str | None = None  # relative to the config file; see sync.cli.logs
     source: str | None = None  # the file it was read from, for messages
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from store import catalog, events
 from store.db import Database, Tx
@@ -135,3 +136,37 @@ def incentive_status(stage: str, rejected: bool, released: bool) -> str:
     if workflow.phase_of(stage) in (workflow.CANDIDATES, workflow.DROPPED):
         return DRAFT
     return PENDING
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """A creator in a campaign, for listings."""
+
+    handle: str
+    stage: str
+    phase: str
+    first_name: str | None
+    email: str | None
+    joined_at: datetime
+    moved_at: datetime
+
+
+def list_members(
+    db: Database, campaign_key: str, *, stage: str | None = None
+) -> list[MemberSummary]:
+    """The campaign's creators in the order they joined, optionally only those at ``stage``."""
+    stage_key = workflow.check_stage_name(stage) if stage is not None else None
+    with db.transaction() as tx:
+        campaign = lookup.campaign(tx, campaign_key)
+        return [
+            MemberSummary(
+                handle=m.creator.handle,
+                stage=m.membership.stage,
+                phase=workflow.phase_of(m.membership.stage),
+                first_name=m.creator.first_name,
+                email=m.creator.email,
+                joined_at=m.membership.joined_at,
+                moved_at=m.membership.moved_at,
+            )
+            for m in catalog.members_of(tx, campaign.id, stage_key)
+        ]

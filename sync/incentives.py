@@ -144,4 +144,5 @@ def reject(db: Database, ref: str, handle: str, *, reason: str | None = None) ->
             campaign_id=campaign.id,
             incentive_id=incentive.id,
             creator_id=member.creator.id,
+            reason=reason,
         )

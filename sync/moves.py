@@ -22,6 +22,7 @@ from store.db import Database, Tx
 from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
+from sync.wording import plural
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
 
@@ -226,13 +227,14 @@ class BulkMoveReport:
     @property
     def summary(self) -> str:
         verb = "would move" if self.dry_run else "moved"
-        parts = [f"{self.count(MOVED)} creators {verb} to {self.target}"]
+        parts = [f"{plural(self.count(MOVED), 'creator')} {verb} to {self.target}"]
         if self.count(REFUSED):
             parts.append(f"{self.count(REFUSED)} refused")
         if self.count(UNCHANGED):
             parts.append(f"{self.count(UNCHANGED)} already there")
         for key, need in self.needed.items():
-            parts.append(f"{key}: {need} codes needed, {self.available.get(key, 0)} available")
+            available = self.available.get(key, 0)
+            parts.append(f"{key}: {plural(need, 'code')} needed, {available:,} available")
         return "; ".join(parts)
 
 

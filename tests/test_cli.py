@@ -127,7 +127,7 @@ def test_bulk_move_dry_run_says_what_would_happen(run: Run) -> None:
         "creators", "move", "summer", "--from", "candidates", "--to", "pre_payment", "--dry-run"
     )
     assert status == 0
-    assert "1 creators would move" in out and "1 available" in out
+    assert "1 creator would move" in out and "1 available" in out
     _, out, _ = run("--json", "codes", "status", "summer/kit")
     assert json.loads(out)["counts"]["available"] == 1
 

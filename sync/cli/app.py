@@ -2,7 +2,7 @@
 
 Commands return data; :class:`App` prints it as text for people or JSON for
 scripts (``--json``). Errors are turned into one line and an exit status by
-:func:`sync.cli.main.main`.
+:func:`sync.cli.main.main`; the run's log file is :attr:`App.log` (:mod:`sync.cli.logs`).
 """
 
 from __future__ import annotations
@@ -21,17 +21,29 @@ import click
 from store import migrate
 from store.db import Database
 from sync import config as config_module
+from sync.cli.logs import LogSession
 
 
 class App:
     """Lazily loaded config and database for one CLI invocation."""
 
-    def __init__(self, *, config_path: str | None, db_url: str | None, as_json: bool) -> None:
+    def __init__(
+        self,
+        *,
+        config_path: str | None = None,
+        db_url: str | None = None,
+        as_json: bool = False,
+        log: LogSession | None = None,
+    ) -> None:
         self.config_path, self.db_url, self.as_json = config_path, db_url, as_json
+        self.log = log
 
     @cached_property
     def config(self) -> config_module.Config:
-        return config_module.load(self.config_path, self.db_url)
+        config = config_module.load(self.config_path, self.db_url)
+        if self.log is not None:
+            self.log.use_configured(config.log_file, config.source)
+        return config
 
     @cached_property
     def db(self) -> Database:

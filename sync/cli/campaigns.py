@@ -96,13 +96,23 @@ def stages_(app: App, key: str, on: tuple[str, ...], off: tuple[str, ...]) -> No
         if on or off
         else campaigns.stages(app.db, key)
     )
-    app.emit(
-        result,
-        lambda: "\n".join(
-            f"{s.position:>2}  {s.key:<17} {s.phase:<13} {'on' if s.enabled else 'off'}"
-            for s in result
-        ),
-    )
+    rows = [
+        {"position": s.position + 1, "stage": s.key, "phase": s.phase, "on": _on_off(s.enabled)}
+        for s in result
+    ]
+    app.emit(result, lambda: render_table(f"Stages of {key}", STAGE_COLUMNS, rows))
+
+
+STAGE_COLUMNS = (
+    Column("position", "#", "int"),
+    Column("stage", "Stage", "text"),
+    Column("phase", "Phase", "text"),
+    Column("on", "On", "text"),
+)
+
+
+def _on_off(enabled: bool) -> str:
+    return "on" if enabled else "off"
 
 
 def register(cli: click.Group) -> None:

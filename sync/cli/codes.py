@@ -13,11 +13,13 @@ from sync import codes
 from sync.cli.app import App, pass_app
 from sync.codes_input import detect_format
 from sync.errors import UsageError
+from sync.report_render import Column, render_csv, render_json, render_table
+from sync.wording import plural
 
 
 @click.group("codes")
 def group() -> None:
-    """Code pools: upload codes, see counts and released codes."""
+    """Code pools: upload codes, see counts, export released codes."""
 
 
 @group.command("upload")
@@ -70,11 +72,17 @@ def upload(
         )
 
     def text() -> str:
-        lines = [f"Stored {result.stored} codes in {incentive}; {result.available} available now."]
+        lines = [
+            f"Stored {plural(result.stored, 'code')} in {incentive}; "
+            f"{result.available:,} available now."
+        ]
         if result.empty:
-            lines.append(f"Ignored {result.empty} empty entries (stray commas or blank lines).")
+            lines.append(
+                f"Ignored {plural(result.empty, 'empty entry', 'empty entries')} "
+                "(stray commas or blank lines)."
+            )
         if result.skipped:
-            lines.append(f"Skipped {len(result.skipped)} entries:")
+            lines.append(f"Skipped {plural(len(result.skipped), 'entry', 'entries')}:")
             lines += [f"  entry {o.position} (line {o.line}): {o.reason}" for o in result.skipped]
         return "\n".join(lines)
 
@@ -82,18 +90,24 @@ def upload(
 
 
 @group.command("status")
-@click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
+@click.argument("incentive", metavar="[CAMPAIGN/INCENTIVE]", required=False)
 @pass_app
-def status(app: App, incentive: str) -> None:
-    """Pool counts and released codes with their creators (unassigned codes stay secret)."""
+def status(app: App, incentive: str | None) -> None:
+    """Pool counts and released codes with their creators (unassigned codes stay secret).
+
+    Without an incentive: the counts of every pool of every campaign.
+    """
+    if incentive is None:
+        _levels(app)
+        return
     result = codes.status(app.db, incentive)
 
     def text() -> str:
         c = result.counts
         lines = [
             f"{incentive}: {result.description}",
-            f"  {c.available} available, {c.assigned} assigned, {c.quarantined} quarantined, "
-            f"{c.revoked} revoked, {c.total} total",
+            f"  {c.available:,} available, {c.assigned:,} assigned, "
+            f"{c.quarantined:,} quarantined, {c.revoked:,} revoked, {c.total:,} total",
         ]
         for r in result.released:
             flag = " (revoked)" if r.revoked else ""
@@ -101,6 +115,71 @@ def status(app: App, incentive: str) -> None:
         return "\n".join(lines)
 
     app.emit(result, text)
+
+
+LEVEL_COLUMNS = (
+    Column("incentive", "Incentive", "text"),
+    Column("campaign_status", "Campaign", "text"),
+    Column("available", "Available", "int"),
+    Column("assigned", "Assigned", "int"),
+    Column("quarantined", "Quarantined", "int"),
+    Column("revoked", "Revoked", "int"),
+    Column("total", "Total", "int"),
+)
+
+
+def _levels(app: App) -> None:
+    found = codes.levels(app.db)
+    rows = [
+        {
+            "incentive": level.incentive,
+            "campaign_status": level.campaign_status,
+            **{c.key: getattr(level.counts, c.key) for c in LEVEL_COLUMNS[2:]},
+        }
+        for level in found
+    ]
+    app.emit(
+        found,
+        lambda: (
+            render_table("Code pools", LEVEL_COLUMNS, rows)
+            if rows
+            else "No incentives yet: add one with `promosync incentives add CAMPAIGN ...`."
+        ),
+    )
+
+
+EXPORT_COLUMNS = (
+    Column("code", "Code", "text"),
+    Column("creator", "Creator", "text"),
+    Column("email", "E-mail", "text"),
+    Column("first_name", "First name", "text"),
+    Column("stage", "Released at stage", "text"),
+    Column("released_at", "Released at", "text"),
+    Column("revoked_at", "Revoked at", "text"),
+)
+
+
+@group.command("export")
+@click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
+@pass_app
+def export(app: App, incentive: str) -> None:
+    """The released codes with their creators, as CSV (or JSON with --json), for your records.
+
+    Only codes given to creators are exported; codes still in the pool stay secret. CSV
+    cells that a spreadsheet would run as a formula are prefixed with an apostrophe.
+    """
+    rows = [
+        {
+            **{c.key: getattr(e, c.key) for c in EXPORT_COLUMNS},
+            "released_at": e.released_at.isoformat(),
+            "revoked_at": e.revoked_at.isoformat() if e.revoked_at else None,
+        }
+        for e in codes.export(app.db, incentive)
+    ]
+    if app.as_json:
+        click.echo(render_json(EXPORT_COLUMNS, rows))
+    else:
+        click.echo(render_csv(EXPORT_COLUMNS, rows), nl=False)
 
 
 def register(cli: click.Group) -> None:

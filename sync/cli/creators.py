@@ -7,11 +7,12 @@ import click
 from sync import creators, moves
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
+from sync.report_render import Column, render_table
 
 
 @click.group("creators")
 def group() -> None:
-    """Creators in a campaign: add, move through stages, see what they see."""
+    """Creators in a campaign: add, list, move through stages, see what they see."""
 
 
 @group.command("add")
@@ -102,6 +103,34 @@ def show(app: App, campaign: str, handle: str) -> None:
         return "\n".join(lines)
 
     app.emit(view, text)
+
+
+LIST_COLUMNS = (
+    Column("handle", "Creator", "text"),
+    Column("stage", "Stage", "text"),
+    Column("phase", "Phase", "text"),
+    Column("first_name", "First name", "text"),
+    Column("email", "E-mail", "text"),
+)
+
+
+@group.command("list")
+@click.argument("campaign")
+@click.option("--stage", metavar="STAGE", help="Only the creators at this stage.")
+@pass_app
+def list_(app: App, campaign: str, stage: str | None) -> None:
+    """The campaign's creators with their stage, in the order they joined."""
+    found = creators.list_members(app.db, campaign, stage=stage)
+    rows = [{c.key: getattr(m, c.key) for c in LIST_COLUMNS} for m in found]
+
+    def text() -> str:
+        if not rows:
+            where = f" at {stage}" if stage else ""
+            return f"No creators in {campaign}{where}."
+        title = f"Creators of {campaign}" + (f" at {stage}" if stage else "")
+        return render_table(f"{title}: {len(rows):,}", LIST_COLUMNS, rows)
+
+    app.emit(found, text)
 
 
 def register(cli: click.Group) -> None:

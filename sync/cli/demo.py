@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from sync import demo
+from sync import campaigns, demo
+from sync.cli.app import App, pass_app
 
 
 @click.command("demo")
@@ -14,9 +17,27 @@ from sync import demo
     show_default=True,
     help="SQLite file to create (replaced if it exists).",
 )
-def command(db_file: str) -> None:
-    """Run a whole promo-code incentive end to end on a fresh SQLite file."""
-    demo.run(db_file, say=click.echo)
+@pass_app
+def command(app: App, db_file: str) -> None:
+    """Run a whole promo-code incentive end to end on a fresh SQLite file.
+
+    With --json the narrative comes as a list of lines, with the database to explore
+    afterwards (e.g. promosync --db URL report summer).
+    """
+    if not app.as_json:
+        demo.run(db_file, say=click.echo)
+        return
+    said: list[str] = []
+    db = demo.run(db_file, say=lambda text: said.extend(text.splitlines()))
+    app.emit(
+        {
+            "database": str(Path(db_file).resolve()),
+            "database_url": db.url,
+            "campaigns": [c.key for c in campaigns.list_all(db)],
+            "steps": said,
+        }
+    )
+    db.dispose()
 
 
 def register(cli: click.Group) -> None:
