@@ -37,6 +37,11 @@ class ShopError(Exception):
         message = super().__str__()
         return f"{message}; {self.gave_up}" if self.gave_up else message
 
+    @property
+    def summary(self) -> str:
+        """What went wrong, without the way out: for progress lines such as "retrying"."""
+        return super().__str__()
+
 
 class ShopConfigError(ShopError):
     """The merchant or operator must change something: credentials, scopes, the shop."""

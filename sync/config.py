@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from store.db import DEFAULT_DATABASE_URL
 from sync.errors import UsageError
 
@@ -93,10 +94,12 @@ class ShopifyShopConfig(_Section):
     @field_validator("shop")
     @classmethod
     def _shop(cls, value: str) -> str:
-        value = value.strip().lower().removeprefix("https://").rstrip("/")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(\.myshopify\.com)?", value):
-            raise ValueError("must be the shop's myshopify domain, e.g. brand.myshopify.com")
-        return value if value.endswith(".myshopify.com") else f"{value}.myshopify.com"
+        try:
+            return normalize_shop(value)
+        except ValueError:
+            raise ValueError(
+                f"must be the shop's myshopify domain, e.g. {SHOP_DOMAIN_EXAMPLE}"
+            ) from None
 
     @field_validator("admin_api_url")
     @classmethod
@@ -126,10 +129,43 @@ class WooShopConfig(_Section):
 
 ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
+#: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
+DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
+DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+DEFAULT_INTERACTIVE_BUDGET_SECONDS = 30.0  # a person waits for `stores check`, `sync pull`
+DEFAULT_DAEMON_BUDGET_SECONDS = 300.0  # background jobs keep the longer backoff
+
+
+def seconds(value: Any) -> float:
+    """``30``, ``"30s"``, ``"2m"`` or ``"1h"`` as seconds (more than zero)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        amount = float(value)
+    else:
+        match = DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError('must be a duration such as "30s", "2m" or a number of seconds')
+        amount = float(match["amount"]) * DURATION_UNITS[match["unit"]]
+    if amount <= 0:
+        raise ValueError('must be longer than zero, e.g. "30s"')
+    return amount
+
+
+class RetryConfig(_Section):
+    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached."""
+
+    interactive_budget: float = DEFAULT_INTERACTIVE_BUDGET_SECONDS
+    daemon_budget: float = DEFAULT_DAEMON_BUDGET_SECONDS
+
+    @field_validator("interactive_budget", "daemon_budget", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
 
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
+    retry: RetryConfig = Field(default_factory=RetryConfig)
     source: str | None = None  # the file it was read from, for messages
 
     def store(self, name: str | None) -> tuple[str, ShopifyShopConfig | WooShopConfig]:

@@ -98,6 +98,11 @@ class ShopifyError(ShopError):
         super().__init__(f"{message}: {fix}" if fix else message)
 
     @property
+    def summary(self) -> str:
+        """The problem and where, without the way out."""
+        return f"{self.problem} for {self.context.where()}"
+
+    @property
     def shop(self) -> str:
         """The shop the request went to."""
         return self.context.shop
