@@ -99,50 +99,6 @@ def test_concurrent_requests_each_reserve_their_cost() -> None:
         assert available + wait * rate >= sent_before * page_cost + margin - 1e-9
 
 
-def test_given_threads_sharing_one_bucket_when_paced_then_none_is_throttled(
-    respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock
-) -> None:
-    maximum, rate, page_cost, threads = 300.0, 50.0, 252.0, 4
-    bucket = {"available": maximum, "at": clock.now}
-    lock = threading.Lock()
-
-    def shopify(request: httpx.Request) -> httpx.Response:
-        with lock:
-            available = min(maximum, bucket["available"] + (clock.now - bucket["at"]) * rate)
-            bucket["at"] = clock.now
-            if available < page_cost:
-                bucket["available"] = available
-                return throttled(requested=page_cost, available=available, rate=rate)
-            bucket["available"] = available - page_cost
-            return ok(
-                {},
-                requested=page_cost,
-                actual=page_cost,
-                available=available - page_cost,
-                maximum=maximum,
-                rate=rate,
-            )
-
-    respx_mock.post(ENDPOINT).mock(side_effect=shopify)
-    client = make_client()
-    page = {"id": "gid://shopify/DiscountNode/1", "first": 250}
-    client.run(REDEEM_CODES_PAGE, **page)  # the pacer learns the bucket
-    clock.now += page_cost / rate  # the bucket is full again
-    start = threading.Barrier(threads)
-
-    def request() -> None:
-        start.wait()
-        client.run(REDEEM_CODES_PAGE, **page)
-
-    workers = [threading.Thread(target=request) for _ in range(threads)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    assert client.stats.throttled == 0
-    assert client.stats.requests == threads + 1
-
-
 def test_given_a_long_sync_when_paced_then_never_throttled_and_runs_near_restore_rate(
     respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock
 ) -> None:
