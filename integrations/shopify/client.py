@@ -159,36 +159,8 @@ class ShopifyClient:
     def _attempt(
         self, context: ErrorContext, body: dict[str, Any], renewed: list[bool]
     ) -> dict[str, Any]:
-        operation = context.operation
-        reservation = self.pacer.admit(operation)
-        cost: Any = None
-        try:
-            credential = self._auth.headers()
-            with self._stats_lock:
-                self.stats.requests += 1
-                self.stats.by_operation[operation] += 1
-            try:
-                response = self._http.post(
-                    self.endpoint, json=body, headers={**credential, "Accept": "application/json"}
-                )
-                payload = json_object(response)
-            except httpx.TransportError as exc:
-                dropped = TransportError(context, exc)
-                self._count(dropped)
-                raise dropped from None  # the httpx exception holds the request and its headers
-            if isinstance(payload, dict):
-                cost = (payload.get("extensions") or {}).get("cost")
-                if isinstance(cost, dict) and isinstance(cost.get("actualQueryCost"), int | float):
-                    with self._stats_lock:
-                        self.stats.actual_cost += float(cost["actualQueryCost"])
-        finally:
-            self.pacer.settle(reservation, cost if isinstance(cost, dict) else None)
-        if DEPRECATION_HEADER in response.headers:
-            log.warning(
-                "Shopify reports deprecated usage in %s: %s",
-                operation,
-                response.headers[DEPRECATION_HEADER],
-            )
+        credential = self._auth.headers()  # may fetch a token: before reserving any points
+        response, payload = self._send(context, body, credential)
         error = error_for_response(context, response.status_code, response.headers, payload)
         if isinstance(error, AuthenticationError) and not renewed and self._auth.renew(credential):
             renewed.append(True)
@@ -202,6 +174,41 @@ class ShopifyClient:
         assert payload is not None  # error_for_response returns an error for a non-JSON body
         data: dict[str, Any] = payload["data"]
         return data
+
+    def _send(
+        self, context: ErrorContext, body: dict[str, Any], credential: Mapping[str, str]
+    ) -> tuple[httpx.Response, dict[str, Any] | None]:
+        """POST once under the pacer: reserve the expected cost, settle it with the real one."""
+        operation = context.operation
+        reservation = self.pacer.admit(operation)
+        cost: dict[str, Any] | None = None
+        try:
+            with self._stats_lock:
+                self.stats.requests += 1
+                self.stats.by_operation[operation] += 1
+            try:
+                response = self._http.post(
+                    self.endpoint, json=body, headers={**credential, "Accept": "application/json"}
+                )
+            except httpx.TransportError as exc:
+                dropped = TransportError(context, exc)
+                self._count(dropped)
+                raise dropped from None  # the httpx exception holds the request and its headers
+            payload = json_object(response)
+            found = ((payload or {}).get("extensions") or {}).get("cost")
+            cost = found if isinstance(found, dict) else None
+            if cost and isinstance(cost.get("actualQueryCost"), int | float):
+                with self._stats_lock:
+                    self.stats.actual_cost += float(cost["actualQueryCost"])
+        finally:
+            self.pacer.settle(reservation, cost)
+        if DEPRECATION_HEADER in response.headers:
+            log.warning(
+                "Shopify reports deprecated usage in %s: %s",
+                operation,
+                response.headers[DEPRECATION_HEADER],
+            )
+        return response, payload
 
     def _count(self, error: ShopifyError) -> None:
         with self._stats_lock:
