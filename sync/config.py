@@ -132,8 +132,6 @@ ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="p
 #: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
 DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
 DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
-DEFAULT_INTERACTIVE_BUDGET_SECONDS = 30.0  # a person waits for `stores check`, `sync pull`
-DEFAULT_DAEMON_BUDGET_SECONDS = 300.0  # background jobs keep the longer backoff
 
 
 def seconds(value: Any) -> float:
@@ -151,10 +149,14 @@ def seconds(value: Any) -> float:
 
 
 class RetryConfig(_Section):
-    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached."""
+    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached.
 
-    interactive_budget: float = DEFAULT_INTERACTIVE_BUDGET_SECONDS
-    daemon_budget: float = DEFAULT_DAEMON_BUDGET_SECONDS
+    Unset means the profile's own budget (``integrations.retry``: 30 s interactive,
+    5 min for the daemon).
+    """
+
+    interactive_budget: float | None = None
+    daemon_budget: float | None = None
 
     @field_validator("interactive_budget", "daemon_budget", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ import pytest
 
 from sync import shops
 from sync.cli.main import main
-from sync.config import load
+from sync.config import load, seconds
 from tests.integrations.shopify.builders import FakeClock
 
 Run = Callable[..., tuple[int, str, str]]
@@ -124,3 +124,13 @@ def test_the_daemon_profile_keeps_the_longer_backoff(
         shop.check()
     assert sum(clock.sleeps) > DEFAULT_BUDGET
     assert "[retry] daemon_budget" in str(raised.value) and url in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [(30, 30.0), ("30s", 30.0), ("2m", 120.0), ("1.5h", 5400.0), ("45", 45.0)],
+)
+def test_retry_budgets_are_durations_in_seconds_or_with_a_unit(
+    given: object, expected: float
+) -> None:
+    assert seconds(given) == expected
