@@ -19,10 +19,28 @@ from typing import Protocol
 
 
 class ShopError(Exception):
-    """Base of every platform package's errors, so callers need not know the platform."""
+    """Base of every platform package's errors, so callers need not know the platform.
+
+    ``retryable`` and ``retry_after`` are all :mod:`integrations.retry` looks at
+    to decide whether and when to try again, whatever the platform; each
+    platform package sets them when it builds the error.
+    """
 
     #: True when retrying later may succeed (throttling, 5xx, dropped connections).
     retryable: bool = False
+    #: Seconds the shop asked us to wait (Retry-After, a refill time), or None: back off.
+    retry_after: float | None = None
+    #: Why retrying stopped (attempts or time budget spent), set by the retry policy.
+    gave_up: str | None = None
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message}; {self.gave_up}" if self.gave_up else message
+
+    @property
+    def summary(self) -> str:
+        """What went wrong, without the way out: for progress lines such as "retrying"."""
+        return super().__str__()
 
 
 class ShopConfigError(ShopError):

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from store.db import DEFAULT_DATABASE_URL, redact_url
 from sync.errors import UsageError
 
@@ -94,10 +95,12 @@ class ShopifyShopConfig(_Section):
     @field_validator("shop")
     @classmethod
     def _shop(cls, value: str) -> str:
-        value = value.strip().lower().removeprefix("https://").rstrip("/")
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(\.myshopify\.com)?", value):
-            raise ValueError("must be the shop's myshopify domain, e.g. brand.myshopify.com")
-        return value if value.endswith(".myshopify.com") else f"{value}.myshopify.com"
+        try:
+            return normalize_shop(value)
+        except ValueError:
+            raise ValueError(
+                f"must be the shop's myshopify domain, e.g. {SHOP_DOMAIN_EXAMPLE}"
+            ) from None
 
     @field_validator("admin_api_url")
     @classmethod
@@ -127,11 +130,46 @@ class WooShopConfig(_Section):
 
 ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
+#: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
+DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
+DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def seconds(value: Any) -> float:
+    """``30``, ``"30s"``, ``"2m"`` or ``"1h"`` as seconds (more than zero)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        amount = float(value)
+    else:
+        match = DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            raise ValueError('must be a duration such as "30s", "2m" or a number of seconds')
+        amount = float(match["amount"]) * DURATION_UNITS[match["unit"]]
+    if amount <= 0:
+        raise ValueError('must be longer than zero, e.g. "30s"')
+    return amount
+
+
+class RetryConfig(_Section):
+    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached.
+
+    Unset means the profile's own budget (``integrations.retry``: 30 s interactive,
+    5 min for the daemon).
+    """
+
+    interactive_budget: float | None = None
+    daemon_budget: float | None = None
+
+    @field_validator("interactive_budget", "daemon_budget", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
 
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
+    retry: RetryConfig = Field(default_factory=RetryConfig)
     source: str | None = None  # the file it was read from, for messages
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:

@@ -4,32 +4,71 @@ Public surface: :class:`ShopifyShop` (the ``integrations.ports.Shop``
 implementation, built with :meth:`ShopifyShop.connect`), the
 :class:`ShopifyClient` transport, the :class:`RetryPolicy`, and the exception
 tree rooted at :class:`ShopifyError` (drawn in ``errors.py``).
+
+The names are loaded on first use, so that importing a light module of this
+package (``domain``, for configuration checks) does not load the HTTP stack.
 """
 
 from __future__ import annotations
 
-from integrations.shopify.client import API_VERSION, ShopifyClient
-from integrations.shopify.errors import (
-    AuthenticationError,
-    BulkOperationError,
-    GraphQLError,
-    IncompleteSync,
-    InvalidReference,
-    MissingScopeError,
-    NotFound,
-    RateLimitedError,
-    ServerError,
-    ShopifyConfigError,
-    ShopifyError,
-    ShopNotFound,
-    ThrottledError,
-    TransientError,
-    TransportError,
-    UserErrors,
-)
-from integrations.shopify.jobs import PollPolicy
-from integrations.shopify.retry import RetryPolicy
-from integrations.shopify.shop import DEFAULT_BULK_THRESHOLD, ShopifyShop
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from integrations.retry import RetryPolicy
+    from integrations.shopify.client import ShopifyClient
+    from integrations.shopify.domain import API_VERSION
+    from integrations.shopify.errors import (
+        AuthenticationError,
+        BulkOperationError,
+        GraphQLError,
+        IncompleteSync,
+        InvalidReference,
+        MissingScopeError,
+        NotFound,
+        RateLimitedError,
+        ServerError,
+        ShopifyConfigError,
+        ShopifyError,
+        ShopNotFound,
+        ThrottledError,
+        TransientError,
+        TransportError,
+        UserErrors,
+    )
+    from integrations.shopify.jobs import PollPolicy
+    from integrations.shopify.shop import DEFAULT_BULK_THRESHOLD, ShopifyShop
+
+_ERRORS = "integrations.shopify.errors"
+_HOMES = {
+    "API_VERSION": "integrations.shopify.domain",
+    "DEFAULT_BULK_THRESHOLD": "integrations.shopify.shop",
+    "PollPolicy": "integrations.shopify.jobs",
+    "RetryPolicy": "integrations.retry",
+    "ShopifyClient": "integrations.shopify.client",
+    "ShopifyShop": "integrations.shopify.shop",
+    **{
+        name: _ERRORS
+        for name in (
+            "AuthenticationError",
+            "BulkOperationError",
+            "GraphQLError",
+            "IncompleteSync",
+            "InvalidReference",
+            "MissingScopeError",
+            "NotFound",
+            "RateLimitedError",
+            "ServerError",
+            "ShopNotFound",
+            "ShopifyConfigError",
+            "ShopifyError",
+            "ThrottledError",
+            "TransientError",
+            "TransportError",
+            "UserErrors",
+        )
+    },
+}
 
 __all__ = [
     "API_VERSION",
@@ -55,3 +94,10 @@ __all__ = [
     "TransportError",
     "UserErrors",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

@@ -1,8 +1,10 @@
 """How promosync proves who it is to a shop: a static token or the client-credentials grant.
 
 Both implement :class:`Auth`: ``headers()`` gives the headers for the next
-request and ``renew()`` is called once when Shopify answers 401, returning
-whether a fresh credential is worth a second try. Secrets never appear in a
+request and ``renew(failed)`` is called once when Shopify answers 401 to the
+request that carried ``failed``, returning whether a fresh credential is worth a
+second try. Renewal replaces only the token that failed, so threads that all got
+a 401 for the same token fetch one new token between them, not one each. Secrets never appear in a
 ``repr``, a log line or an exception.
 """
 
@@ -11,16 +13,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
 
-from integrations.shopify.classify import error_for_response
+from integrations.shopify.classify import error_for_response, json_object
 from integrations.shopify.errors import (
     ErrorContext,
     ServerError,
     TransportError,
+    display_url,
 )
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,11 @@ class Auth(Protocol):
         """Headers that authenticate the next request (may fetch a token)."""
         ...
 
-    def renew(self) -> bool:
-        """Drop the current credential after a 401; True if a retry may succeed."""
+    def renew(self, failed: Mapping[str, str]) -> bool:
+        """After a 401 to a request sent with headers ``failed``: True if a retry may succeed.
+
+        Drops the credential only if it is still the one that failed.
+        """
         ...
 
 
@@ -65,7 +71,7 @@ class StaticToken:
         """The ``X-Shopify-Access-Token`` header."""
         return {ACCESS_TOKEN_HEADER: self._token}
 
-    def renew(self) -> bool:
+    def renew(self, failed: Mapping[str, str]) -> bool:
         """A static token cannot be renewed: a 401 is final."""
         return False
 
@@ -114,14 +120,23 @@ class ClientCredentials:
                 self._renew_at = self._clock() + max(0.0, lifetime - RENEW_BEFORE_EXPIRY_SECONDS)
             return {ACCESS_TOKEN_HEADER: self._token}
 
-    def renew(self) -> bool:
-        """Forget the token so the next request fetches a new one."""
+    def renew(self, failed: Mapping[str, str]) -> bool:
+        """Forget the token that failed (compare-and-swap), so the next request fetches one.
+
+        If another thread already replaced it, the current token is fresh: keep it.
+        """
         with self._lock:
-            self._token = None
+            if self._token is not None and self._token == failed.get(ACCESS_TOKEN_HEADER):
+                self._token = None
         return True
 
     def _fetch(self) -> tuple[str, float]:
-        context = ErrorContext(self._shop, TOKEN_GRANT_OPERATION, self.credential_hint)
+        context = ErrorContext(
+            self._shop,
+            TOKEN_GRANT_OPERATION,
+            self.credential_hint,
+            url=display_url(self._token_url),
+        )
         # ASSUMPTION: the endpoint takes the RFC 6749 form-encoded body (Shopify's page lists
         # the three parameters "in the request body"; its Node library sends the same as JSON).
         form = {
@@ -135,7 +150,7 @@ class ClientCredentials:
             )
         except httpx.TransportError as exc:
             raise TransportError(context, exc) from None
-        payload = _json_or_none(response)
+        payload = json_object(response)
         if not response.is_success:
             # Status mapping lives in one place; a 400 "invalid_client" maps to 401 there.
             raise error_for_response(context, response.status_code, response.headers, payload) or (
@@ -152,14 +167,6 @@ class ClientCredentials:
 
     def __repr__(self) -> str:
         return f"ClientCredentials(shop={self._shop!r}, client_id=<redacted>, secret=<redacted>)"
-
-
-def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _float_or(payload: dict[str, Any] | None, key: str, default: float) -> float:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
 from integrations.shopify.errors import (
     AuthenticationError,
     ErrorContext,
@@ -96,6 +98,15 @@ def _graphql_error(ctx: ErrorContext, errors: Any, payload: Mapping[str, Any]) -
         return ServerError(ctx, message)
     code = next((c for c in codes if c), None)
     return GraphQLError(ctx, code, message)
+
+
+def json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The response body as a JSON object, or None when it is not one (a proxy page, a list)."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
 
 
 def throttle_wait(extensions: Mapping[str, Any] | None) -> float:

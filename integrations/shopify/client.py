@@ -3,7 +3,9 @@
 The client never builds its own ``httpx.Client`` (except in :func:`connect`
 at the edge); tests pass one with a respx/MockTransport or point it at the
 local sandbox shop. Errors are mapped once, in
-:func:`integrations.shopify.errors.error_for_response`.
+:func:`integrations.shopify.classify.error_for_response`; whether and when to
+retry them (a 401 the credential can answer included) is decided by the
+:class:`~integrations.retry.RetryPolicy` alone.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from integrations.retry import RetryPolicy
 from integrations.shopify.auth import Auth
-from integrations.shopify.classify import error_for_response
+from integrations.shopify.classify import error_for_response, json_object
+from integrations.shopify.domain import API_VERSION, graphql_url, normalize_shop
 from integrations.shopify.errors import (
     AuthenticationError,
     BulkOperationError,
@@ -31,40 +35,20 @@ from integrations.shopify.errors import (
     ServerError,
     ShopifyError,
     ThrottledError,
-    TransientError,
     TransportError,
+    display_url,
 )
 from integrations.shopify.pacing import CostPacer
 from integrations.shopify.queries import Operation
-from integrations.shopify.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-API_VERSION = "2026-10"
-MYSHOPIFY_SUFFIX = ".myshopify.com"
-GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 DEPRECATION_HEADER = "x-shopify-api-deprecated-reason"
 # Timeouts for the client built by connect(): Shopify answers large pages in a few seconds.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
-
-
-def normalize_shop(shop: str) -> str:
-    """``brand``, ``brand.myshopify.com`` or ``https://brand.myshopify.com/`` → the domain."""
-    value = shop.strip().lower()
-    if "://" in value:
-        value = urlsplit(value).netloc
-    value = value.strip("/")
-    if not value or "/" in value or " " in value:
-        raise ValueError(f"{shop!r} is not a shop domain such as brand.myshopify.com")
-    return value if "." in value else value + MYSHOPIFY_SUFFIX
-
-
-def graphql_url(shop: str) -> str:
-    """The Admin GraphQL endpoint of a shop for :data:`API_VERSION`."""
-    return f"https://{normalize_shop(shop)}{GRAPHQL_PATH}"
 
 
 def origin_of(url: str) -> str:
@@ -148,69 +132,83 @@ class ShopifyClient:
     ) -> dict[str, Any]:
         """POST one GraphQL document; return ``data`` or raise a :class:`ShopifyError`.
 
-        Transient failures are retried per the RetryPolicy; a 401 renews the
-        credential once (client-credentials grant) and then gives up.
+        Retryable failures are retried per the RetryPolicy; a 401 renews the
+        credential once (client-credentials grant), retried like any other.
         """
-        context = ErrorContext(self.shop, operation_name, self._auth.credential_hint)
+        context = ErrorContext(
+            self.shop, operation_name, self._auth.credential_hint, url=display_url(self.endpoint)
+        )
         body = {
             "query": document,
             "variables": dict(variables or {}),
             "operationName": operation_name,
         }
-        try:
-            return self._with_retries(context, body)
-        except AuthenticationError:
-            if not self._auth.renew():
-                raise
-            with self._stats_lock:
-                self.stats.auth_renewals += 1
-            log.info("renewing the Shopify access token for %s after HTTP 401", self.shop)
-            return self._with_retries(context, body)
-
-    def _with_retries(self, context: ErrorContext, body: dict[str, Any]) -> dict[str, Any]:
-        for attempt in self._retry.retrying(self._timed_sleep, self._rand):
-            with attempt:
-                return self._attempt(context, body)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        renewed: list[bool] = []  # a 401 renews the credential at most once per call
+        return self._retry.call(
+            lambda: self._attempt(context, body, renewed),
+            sleep=self._timed_sleep,
+            clock=self._clock,
+            rand=self._rand,
+        )
 
     def _timed_sleep(self, seconds: float) -> None:
         with self._stats_lock:
             self.stats.retry_wait_seconds += seconds
         self._sleep(seconds)
 
-    def _attempt(self, context: ErrorContext, body: dict[str, Any]) -> dict[str, Any]:
-        operation = context.operation
-        self.pacer.before_request(operation)
-        headers = {**self._auth.headers(), "Accept": "application/json"}
-        with self._stats_lock:
-            self.stats.requests += 1
-            self.stats.by_operation[operation] += 1
-        try:
-            response = self._http.post(self.endpoint, json=body, headers=headers)
-            payload = _decode(response)
-        except httpx.TransportError as exc:
-            dropped = TransportError(context, exc)
-            self._count(dropped)
-            raise dropped from None  # the httpx exception holds the request and its headers
-        if isinstance(payload, dict):
-            cost = (payload.get("extensions") or {}).get("cost")
-            self.pacer.observe(operation, cost)
-            if isinstance(cost, dict) and isinstance(cost.get("actualQueryCost"), int | float):
-                with self._stats_lock:
-                    self.stats.actual_cost += float(cost["actualQueryCost"])
-        if DEPRECATION_HEADER in response.headers:
-            log.warning(
-                "Shopify reports deprecated usage in %s: %s",
-                operation,
-                response.headers[DEPRECATION_HEADER],
-            )
+    def _attempt(
+        self, context: ErrorContext, body: dict[str, Any], renewed: list[bool]
+    ) -> dict[str, Any]:
+        credential = self._auth.headers()  # may fetch a token: before reserving any points
+        response, payload = self._send(context, body, credential)
         error = error_for_response(context, response.status_code, response.headers, payload)
+        if isinstance(error, AuthenticationError) and not renewed and self._auth.renew(credential):
+            renewed.append(True)
+            with self._stats_lock:
+                self.stats.auth_renewals += 1
+            log.info("renewing the Shopify access token for %s after HTTP 401", self.shop)
+            error = AuthenticationError.renewable(error.context)
         if error is not None:
             self._count(error)
             raise error
         assert payload is not None  # error_for_response returns an error for a non-JSON body
         data: dict[str, Any] = payload["data"]
         return data
+
+    def _send(
+        self, context: ErrorContext, body: dict[str, Any], credential: Mapping[str, str]
+    ) -> tuple[httpx.Response, dict[str, Any] | None]:
+        """POST once under the pacer: reserve the expected cost, settle it with the real one."""
+        operation = context.operation
+        reservation = self.pacer.admit(operation)
+        cost: dict[str, Any] | None = None
+        try:
+            with self._stats_lock:
+                self.stats.requests += 1
+                self.stats.by_operation[operation] += 1
+            try:
+                response = self._http.post(
+                    self.endpoint, json=body, headers={**credential, "Accept": "application/json"}
+                )
+            except httpx.TransportError as exc:
+                dropped = TransportError(context, exc)
+                self._count(dropped)
+                raise dropped from None  # the httpx exception holds the request and its headers
+            payload = json_object(response)
+            found = ((payload or {}).get("extensions") or {}).get("cost")
+            cost = found if isinstance(found, dict) else None
+            if cost and isinstance(cost.get("actualQueryCost"), int | float):
+                with self._stats_lock:
+                    self.stats.actual_cost += float(cost["actualQueryCost"])
+        finally:
+            self.pacer.settle(reservation, cost)
+        if DEPRECATION_HEADER in response.headers:
+            log.warning(
+                "Shopify reports deprecated usage in %s: %s",
+                operation,
+                response.headers[DEPRECATION_HEADER],
+            )
+        return response, payload
 
     def _count(self, error: ShopifyError) -> None:
         with self._stats_lock:
@@ -220,27 +218,24 @@ class ShopifyClient:
         """Stream a JSONL file (a bulk operation's result) object by object.
 
         The file is never held in memory. A dropped connection, a 5xx or a
-        truncated line re-opens the download (per the RetryPolicy) and skips the
-        objects already yielded, since a finished bulk file never changes.
+        truncated line re-opens the download (per the RetryPolicy, the same
+        bounded waits as every call) and skips the objects already yielded,
+        since a finished bulk file never changes.
         """
-        context = ErrorContext(self.shop, operation, self._auth.credential_hint)
-        delivered = attempts = 0
-        waited = 0.0
-        while True:
-            attempts += 1
+        context = ErrorContext(
+            self.shop, operation, self._auth.credential_hint, url=display_url(url)
+        )
+
+        def one_pass(skip: int) -> Iterator[dict[str, Any]]:
             try:
-                for item in self._download(context, url, skip=delivered):
-                    delivered += 1
-                    yield item
-                return
-            except TransientError as error:
+                yield from self._download(context, url, skip)
+            except ShopifyError as error:
                 self._count(error)
-                if self._retry.gives_up(attempts, waited):
-                    raise
-                wait = self._retry.wait_for(error, attempts, self._rand)
-                log.warning("bulk download interrupted after %d objects: %s", delivered, error)
-                self._timed_sleep(wait)
-                waited += wait
+                raise
+
+        return self._retry.stream(
+            one_pass, sleep=self._timed_sleep, clock=self._clock, rand=self._rand
+        )
 
     def _download(self, context: ErrorContext, url: str, skip: int) -> Iterator[dict[str, Any]]:
         """One pass over the file, skipping the first ``skip`` objects."""
@@ -267,19 +262,11 @@ class ShopifyClient:
 
 
 def _download_error(context: ErrorContext, response: httpx.Response) -> ShopifyError:
-    """Transient statuses retry; anything else means the file is gone or refused."""
+    """Retryable statuses retry; anything else means the file is gone or refused."""
     status = response.status_code
     error = error_for_response(context, status, response.headers, None)
-    if isinstance(error, TransientError):
+    if error is not None and error.retryable:
         return error
     return BulkOperationError(
         context.with_response(status, None), "download", f"with HTTP {status} for the result file"
     )
-
-
-def _decode(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        payload = response.json()
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None

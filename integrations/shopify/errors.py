@@ -19,14 +19,17 @@ One tree; callers catch the branch they can act on::
     ├── BulkOperationError            a bulk export/creation/deletion job failed or never finished
     └── IncompleteSync                fewer (or more) codes arrived than the shop said it holds
 
-Whether an error is retryable is a property of its class (``retryable``) and is
-decided in exactly one place, :func:`integrations.shopify.classify.error_for_response`,
-which maps the HTTP status and GraphQL ``extensions.code`` of a response to one
-of these classes.
+Whether an error is retryable is a property of its class (``retryable``, plus
+``retry_after`` when Shopify said how long to wait), fixed when
+:func:`integrations.shopify.classify.error_for_response` maps the HTTP status and
+GraphQL ``extensions.code`` of a response to one of these classes. The one
+exception: a 401 that the client-credentials grant can answer with a fresh token
+is built retryable once (:meth:`AuthenticationError.renewable`). Whether and when
+to retry is then decided by :mod:`integrations.retry`, the same for every platform.
 
-Every exception carries an :class:`ErrorContext` (shop, operation name, HTTP
-status, Shopify request id) and renders a one-line message that names the input
-and the way out. Access tokens and client secrets are never part of an
+Every exception carries an :class:`ErrorContext` (shop, URL called, operation
+name, HTTP status, Shopify request id) and renders a one-line message that names
+the input and the way out. Access tokens and client secrets are never part of an
 exception: the context holds no credentials and the response object is not kept.
 """
 
@@ -35,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from integrations.ports import ShopConfigError, ShopError, ShopReferenceError
 
@@ -51,19 +55,30 @@ class ErrorContext:
     credential_hint: str = "SHOPIFY_ACCESS_TOKEN"  # what the merchant should check on 401
     status: int | None = None
     request_id: str | None = None
+    url: str | None = None  # the URL called, without credentials or query (display_url)
 
     def with_response(self, status: int | None, request_id: str | None) -> ErrorContext:
         """The same context, completed with what a response told us."""
         return replace(self, status=status, request_id=request_id or self.request_id)
 
     def where(self) -> str:
-        """``brand.myshopify.com (operation X, HTTP 401, request id abc)``."""
+        """``brand.myshopify.com at URL (operation X, HTTP 401, request id abc)``."""
         parts = [f"operation {self.operation}"]
         if self.status is not None:
             parts.append(f"HTTP {self.status}")
         if self.request_id:
             parts.append(f"request id {self.request_id}")
-        return f"{self.shop} ({', '.join(parts)})"
+        at = f" at {self.url}" if self.url else ""
+        return f"{self.shop}{at} ({', '.join(parts)})"
+
+
+def display_url(url: str) -> str:
+    """``url`` fit for a message: no user:password, no query (pre-signed URLs carry keys there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 literal
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class ShopifyError(ShopError):
@@ -71,12 +86,21 @@ class ShopifyError(ShopError):
 
     retryable = False
 
-    def __init__(self, context: ErrorContext, problem: str, fix: str = "") -> None:
+    def __init__(
+        self, context: ErrorContext, problem: str, fix: str = "", retry_after: float | None = None
+    ) -> None:
+        #: seconds Shopify told us to wait, or None for "back off exponentially"
+        self.retry_after = retry_after
         self.context = context
         self.problem = problem
         self.fix = fix
         message = f"{problem} for {context.where()}"
         super().__init__(f"{message}: {fix}" if fix else message)
+
+    @property
+    def summary(self) -> str:
+        """The problem and where, without the way out."""
+        return f"{self.problem} for {self.context.where()}"
 
     @property
     def shop(self) -> str:
@@ -115,6 +139,14 @@ class AuthenticationError(ShopifyConfigError):
             "Shopify rejected the access token",
             f"check {context.credential_hint}",
         )
+
+    @classmethod
+    def renewable(cls, context: ErrorContext) -> AuthenticationError:
+        """A 401 after which the credential was renewed: retried once, at once."""
+        error = cls(context)
+        error.retryable = True
+        error.retry_after = 0.0
+        return error
 
 
 class MissingScopeError(ShopifyConfigError):
@@ -155,13 +187,6 @@ class TransientError(ShopifyError):
     """A failure that may go away by itself; the RetryPolicy retries these."""
 
     retryable = True
-
-    def __init__(
-        self, context: ErrorContext, problem: str, fix: str = "", retry_after: float | None = None
-    ) -> None:
-        #: seconds Shopify told us to wait, or None for "back off exponentially"
-        self.retry_after = retry_after
-        super().__init__(context, problem, fix)
 
 
 class ThrottledError(TransientError):
@@ -204,7 +229,8 @@ class TransportError(TransientError):
         super().__init__(
             context,
             f"could not reach Shopify ({type(cause).__name__})",
-            "check the network and the shop domain / admin_api_url",
+            "check that the shop is up and its URL (the shop domain, or admin_api_url) is "
+            "right, and the network; or run the command again later",
         )
 
 

@@ -70,11 +70,3 @@ def discount_node_gid(value: str) -> str:
 def discount_code_node_gid(value: str) -> str:
     """The ``DiscountCodeNode`` gid for the redeem-code mutations (same ASSUMPTION as above)."""
     return str(Gid(DISCOUNT_CODE_NODE, discount_number(value)))
-
-
-def same_discount(a: str, b: str) -> bool:
-    """True when two discount ids (of either family) name the same discount."""
-    try:
-        return discount_number(a) == discount_number(b)
-    except ValueError:
-        return False

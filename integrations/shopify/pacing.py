@@ -6,10 +6,15 @@ shop: every response reports ``extensions.cost.throttleStatus``
 and the query's ``requestedQueryCost``. A query is refused when the bucket
 holds less than its requested cost.
 
-:class:`CostPacer` remembers the last observation (with the time it was made)
-and the last requested cost per operation name; before the next request it
-sleeps just long enough for the bucket, refilling at ``restoreRate``, to cover
-that cost. Clock and sleep are injected.
+:class:`CostPacer` keeps a model of the bucket, taken from the last
+observation, and the last requested cost per operation name. A request is
+*admitted* when the modelled bucket covers its expected cost: the pacer sleeps
+until then and reserves that cost at once, so concurrent requests queue behind
+each other instead of all spending the same points. When the response arrives
+the reservation is settled: Shopify's reading (which has refunded the
+difference between requested and ``actualQueryCost``) replaces the model, less
+what other admitted requests still hold; without a reading the difference is
+refunded from ``actualQueryCost``. Clock and sleep are injected.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -70,8 +75,17 @@ class ThrottleStatus:
         return needed / self.restore_rate
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """Points set aside for one admitted request, until :meth:`CostPacer.settle`."""
+
+    operation: str
+    cost: float
+    waited: float  # seconds the pacer slept before admitting it
+
+
 class CostPacer:
-    """Waits before each request until the cost bucket can cover it. Thread-safe."""
+    """Admits each request when the cost bucket can cover it, reserving its cost. Thread-safe."""
 
     def __init__(
         self,
@@ -87,6 +101,10 @@ class CostPacer:
         self._margin = safety_margin
         self._lock = threading.Lock()
         self._last: ThrottleStatus | None = None
+        # The bucket as we expect it, after the reservations; observed_at may lie in the future
+        # (when the last admitted request will be sent).
+        self._model: ThrottleStatus | None = None
+        self._in_flight = 0.0  # points reserved by admitted requests not yet settled
         self._costs: dict[str, float] = {}
         self.total_waited = 0.0  # seconds slept by the pacer, for stats
 
@@ -99,30 +117,43 @@ class CostPacer:
         """Last requested cost seen for ``operation``, else the default estimate."""
         return self._costs.get(operation, self._default_cost)
 
-    def wait_needed(self, operation: str) -> float:
-        """Seconds to wait now before sending ``operation``."""
+    def admit(self, operation: str) -> Reservation:
+        """Sleep until the bucket covers ``operation``'s expected cost, and reserve it."""
         with self._lock:
-            if self._last is None:
-                return 0.0  # first request: nothing known, Shopify will tell us
-            cost = self.expected_cost(operation) + self._margin
-            return self._last.seconds_until(cost, self._clock())
-
-    def before_request(self, operation: str) -> float:
-        """Sleep until the bucket can cover ``operation``; returns the seconds slept."""
-        wait = self.wait_needed(operation)
+            now = self._clock()
+            cost = self.expected_cost(operation)
+            self._in_flight += cost
+            model = self._model
+            if model is None:
+                return Reservation(operation, cost, 0.0)  # nothing known: Shopify will tell us
+            start = max(now, model.observed_at)  # after every request admitted before
+            start += model.seconds_until(cost + self._margin, start)
+            left = model.available_at(start) - cost
+            self._model = replace(model, currently_available=left, observed_at=start)
+            wait = start - now
+            self.total_waited += wait
         if wait > 0:
             log.debug("pacing %s: waiting %.3fs for the cost bucket", operation, wait)
             self._sleep(wait)
-            with self._lock:
-                self.total_waited += wait
-        return wait
+        return Reservation(operation, cost, wait)
 
-    def observe(self, operation: str, cost: Mapping[str, Any] | None) -> None:
-        """Record ``extensions.cost`` of a response to ``operation``."""
+    def settle(self, reservation: Reservation, cost: Mapping[str, Any] | None) -> None:
+        """Release ``reservation`` with the response's ``extensions.cost`` (None: no response)."""
         status = ThrottleStatus.from_extensions(cost, self._clock())
         with self._lock:
-            if status is not None:
-                self._last = status
+            self._in_flight -= reservation.cost
             requested = (cost or {}).get("requestedQueryCost")
             if isinstance(requested, int | float):
-                self._costs[operation] = float(requested)
+                self._costs[reservation.operation] = float(requested)
+            if status is not None:
+                self._last = status
+                # Shopify's reading has refunded this request's unused points; requests admitted
+                # after it may not be in the reading yet, so keep their reservations.
+                held = status.currently_available - self._in_flight
+                self._model = replace(status, currently_available=held)
+                return
+            actual = (cost or {}).get("actualQueryCost")
+            if self._model is not None and isinstance(actual, int | float):
+                refund = reservation.cost - float(actual)
+                available = self._model.currently_available + refund
+                self._model = replace(self._model, currently_available=available)

@@ -20,6 +20,7 @@ from integrations.ports import (
     SourceRef,
     UsageObservation,
 )
+from integrations.retry import RetryPolicy
 from integrations.shopify import mapping, queries
 from integrations.shopify.auth import (
     CLIENT_CREDENTIALS_HINT,
@@ -29,14 +30,9 @@ from integrations.shopify.auth import (
     ClientCredentials,
     StaticToken,
 )
-from integrations.shopify.client import (
-    DEFAULT_TIMEOUT,
-    ShopifyClient,
-    graphql_url,
-    normalize_shop,
-    origin_of,
-)
+from integrations.shopify.client import DEFAULT_TIMEOUT, ShopifyClient, origin_of
 from integrations.shopify.codes import BulkCodeStream, CursorCodeStream
+from integrations.shopify.domain import graphql_url, normalize_shop
 from integrations.shopify.errors import (
     ErrorContext,
     InvalidReference,
@@ -46,7 +42,6 @@ from integrations.shopify.errors import (
 )
 from integrations.shopify.gid import discount_code_node_gid, discount_node_gid
 from integrations.shopify.jobs import PollPolicy, poll
-from integrations.shopify.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,14 +76,19 @@ def status(code: int, headers: dict[str, str] | None = None, **json: Any) -> htt
 
 @dataclass
 class FakeClock:
-    """Monotonic clock whose ``sleep`` records the wait and advances time instantly."""
+    """Monotonic clock whose ``sleep`` records the wait and advances time instantly.
+
+    Thread-safe: concurrent sleeps each advance the clock (one after the other).
+    """
 
     now: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds

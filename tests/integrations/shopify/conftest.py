@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
+from integrations.retry import RetryPolicy
 from integrations.shopify.auth import Auth, StaticToken
 from integrations.shopify.client import ShopifyClient
-from integrations.shopify.retry import RetryPolicy
 from tests.integrations.shopify.builders import SHOP, TOKEN, FakeClock
 
 MakeClient = Callable[..., ShopifyClient]

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from integrations.ports import CodeSource, SourceRef
+from integrations.retry import RetryPolicy
 from integrations.shopify import errors as e
-from integrations.shopify.retry import RetryPolicy
 from integrations.shopify.shop import ShopifyShop
 
 sandbox = pytest.importorskip("integrations.sandbox.shopify")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 from urllib.parse import parse_qs
 
 import httpx
@@ -53,7 +55,7 @@ def test_static_token_is_sent_and_hidden_from_repr() -> None:
     auth = StaticToken(TOKEN)
     assert auth.headers() == {"X-Shopify-Access-Token": TOKEN}
     assert TOKEN not in repr(auth)
-    assert auth.renew() is False
+    assert auth.renew(auth.headers()) is False
 
 
 def test_client_credentials_grant_posts_form_and_caches_the_token(
@@ -146,3 +148,61 @@ def test_token_endpoint_outage_is_retried(
     respx_mock.post(TOKEN_URL).mock(side_effect=[status(503), grant("tok")])
     respx_mock.post(ENDPOINT).mock(return_value=ok(DATA))
     assert make_client(auth=credentials).run(SHOP_CHECK) == DATA
+
+
+@pytest.mark.parametrize("threads", [2, 8])
+def test_threads_that_all_got_401_for_one_token_fetch_one_new_token(
+    respx_mock: respx.MockRouter,
+    credentials: ClientCredentials,
+    make_client: MakeClient,
+    threads: int,
+) -> None:
+    """Only the token that failed is replaced: N threads with a 401 share one fresh token.
+
+    Every thread sends with the first token; the first 401 is answered at once and the
+    others only after the fresh token exists, so each late thread renews when a fresh
+    token is already there — and must keep it.
+    """
+    grants = itertools.count(1)
+    fresh = threading.Event()
+    sent_with_first = threading.Barrier(threads)
+    first_401 = threading.Lock()
+    answered_first: list[bool] = []
+
+    def token_endpoint(request: httpx.Request) -> httpx.Response:
+        n = next(grants)
+        if n == 2:
+            fresh.set()
+        return grant(f"tok-{n}")
+
+    def api(request: httpx.Request) -> httpx.Response:
+        if request.headers["X-Shopify-Access-Token"] != "tok-1":
+            return ok(DATA)
+        sent_with_first.wait(timeout=10)
+        with first_401:
+            late = bool(answered_first)
+            answered_first.append(True)
+        if late:
+            assert fresh.wait(timeout=10)
+        return status(401)
+
+    token_route = respx_mock.post(TOKEN_URL).mock(side_effect=token_endpoint)
+    respx_mock.post(ENDPOINT).mock(side_effect=api)
+    client = make_client(auth=credentials)
+    credentials.headers()  # everyone starts with tok-1
+    results: list[object] = []
+
+    def request() -> None:
+        try:
+            results.append(client.run(SHOP_CHECK))
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            results.append(error)
+
+    workers = [threading.Thread(target=request) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert results == [DATA] * threads
+    assert token_route.call_count == 2  # tok-1, then one fresh token for everybody
+    assert credentials.headers() == {"X-Shopify-Access-Token": "tok-2"}

@@ -9,10 +9,10 @@ import httpx
 import pytest
 import respx
 
+from integrations.retry import DAEMON, INTERACTIVE, RetryPolicy
 from integrations.shopify import errors as e
-from integrations.shopify.client import API_VERSION, graphql_url, normalize_shop
+from integrations.shopify.domain import API_VERSION, graphql_url, normalize_shop
 from integrations.shopify.queries import SHOP_CHECK
-from integrations.shopify.retry import RetryPolicy
 from integrations.shopify.shop import ShopifyShop
 from tests.integrations.shopify.builders import (
     ENDPOINT,
@@ -143,13 +143,52 @@ def test_gives_up_after_max_attempts_with_the_last_error(
     assert raised.value.request_id == "req-503"
 
 
-def test_gives_up_when_total_wait_budget_is_spent(
+def test_gives_up_before_a_wait_that_would_cross_the_budget(
     respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock
 ) -> None:
     respx_mock.post(ENDPOINT).mock(return_value=status(429, {"Retry-After": "10"}))
-    with pytest.raises(e.RateLimitedError):
+    with pytest.raises(e.RateLimitedError) as raised:
         make_client(retry=RetryPolicy(max_attempts=100, max_total_seconds=25)).run(SHOP_CHECK)
-    assert clock.sleeps == [10.0, 10.0, 10.0]
+    assert clock.sleeps == [10.0, 10.0]
+    assert "would cross the 25 s retry budget" in str(raised.value)
+
+
+@pytest.mark.parametrize("retry_after", ["86400", "Fri, 31 Dec 2100 23:59:59 GMT"])
+def test_a_retry_after_of_a_day_never_makes_one_wait_longer_than_the_cap(
+    respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock, retry_after: str
+) -> None:
+    respx_mock.post(ENDPOINT).mock(return_value=status(429, {"Retry-After": retry_after}))
+    with pytest.raises(e.RateLimitedError) as raised:
+        make_client(retry=DAEMON).run(SHOP_CHECK)
+    assert max(clock.sleeps) == DAEMON.max_single_wait
+    assert sum(clock.sleeps) <= DAEMON.max_total_seconds
+    assert "promosync waits at most 60 s at a time" in str(raised.value)
+
+
+def test_interactive_call_refuses_a_long_retry_after_without_waiting(
+    respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock
+) -> None:
+    respx_mock.post(ENDPOINT).mock(return_value=status(503, {"Retry-After": "86400"}))
+    with pytest.raises(e.ServerError) as raised:
+        make_client(retry=INTERACTIVE).run(SHOP_CHECK)
+    assert clock.sleeps == []
+    assert "the shop asked for 86400 s" in str(raised.value)
+    assert "30 s retry budget" in str(raised.value)
+
+
+def test_unreachable_shop_gives_up_within_the_interactive_budget_naming_the_url(
+    respx_mock: respx.MockRouter, make_client: MakeClient, clock: FakeClock
+) -> None:
+    local = "http://127.0.0.1:9/admin/api/2026-10/graphql.json"
+    route = respx_mock.post(local).mock(side_effect=httpx.ConnectError("refused"))
+    start = clock.now
+    with pytest.raises(e.TransportError) as raised:
+        make_client(endpoint=local, retry=INTERACTIVE).run(SHOP_CHECK)
+    assert clock.now - start <= INTERACTIVE.max_total_seconds
+    assert route.call_count == len(clock.sleeps) + 1
+    message = str(raised.value)
+    assert f"at {local} " in message
+    assert "run the command again later" in message and "retry budget" in message
 
 
 def test_deprecated_usage_header_is_logged(

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from integrations import retry
 from integrations.shopify import (
     auth,
     classify,
-    client,
     codes,
-    errors,
+    domain,
     jobs,
     pacing,
     queries,
-    retry,
     shop,
 )
 
 
 def test_defaults_are_pinned() -> None:
-    assert client.API_VERSION == "2026-10"
-    assert client.GRAPHQL_PATH == "/admin/api/2026-10/graphql.json"
+    assert domain.API_VERSION == "2026-10"
+    assert domain.GRAPHQL_PATH == "/admin/api/2026-10/graphql.json"
     assert queries.REDEEM_CODES_PAGE_SIZE == codes.PAGE_SIZE == 250
     assert queries.CREATION_RESULTS_PAGE_SIZE == 250
     assert queries.ORDERS_PAGE_SIZE == 100
@@ -30,8 +29,10 @@ def test_defaults_are_pinned() -> None:
         base_backoff=0.5,
         max_backoff=30.0,
         jitter=0.5,
-        transient=(errors.TransientError,),
+        max_single_wait=60.0,
     )
+    assert retry.DAEMON == retry.RetryPolicy()
+    assert retry.INTERACTIVE == retry.RetryPolicy(max_total_seconds=30.0, max_backoff=10.0)
     assert jobs.PollPolicy() == jobs.PollPolicy(
         first_interval=0.5, multiplier=1.5, max_interval=10.0, timeout=3600.0
     )

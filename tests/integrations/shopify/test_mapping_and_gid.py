@@ -150,8 +150,3 @@ def test_either_discount_id_family_converts_keeping_the_number(given: str) -> No
 def test_other_ids_are_rejected(bad: str) -> None:
     with pytest.raises(ValueError):
         gid.discount_node_gid(bad)
-
-
-def test_same_discount_compares_across_families() -> None:
-    assert gid.same_discount("gid://shopify/DiscountNode/5", "gid://shopify/DiscountCodeNode/5")
-    assert not gid.same_discount("gid://shopify/DiscountNode/5", "nonsense")

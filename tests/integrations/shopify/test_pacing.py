@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 import respx
@@ -42,13 +44,59 @@ def test_reading_without_throttle_status_is_ignored() -> None:
 def test_pacer_waits_for_the_last_requested_cost_of_that_operation() -> None:
     clock = FakeClock(now=0)
     pacer = CostPacer(clock, clock.sleep, default_cost=100, safety_margin=0)
-    assert pacer.before_request("Page") == 0  # nothing observed yet
-    pacer.observe("Page", cost(requested=300, available=50, rate=50))
+    first = pacer.admit("Page")
+    assert first.waited == 0  # nothing observed yet
+    pacer.settle(first, cost(requested=300, actual=300, available=50, rate=50))
     assert pacer.expected_cost("Page") == 300
     assert pacer.expected_cost("Other") == 100
-    assert pacer.before_request("Page") == pytest.approx(5.0)
+    assert pacer.admit("Page").waited == pytest.approx(5.0)
     assert clock.sleeps == [pytest.approx(5.0)]
-    assert pacer.before_request("Other") == 0  # 300 points now available
+
+
+def test_admitted_cost_is_reserved_so_the_next_request_waits_for_it() -> None:
+    clock = FakeClock(now=0)
+    pacer = CostPacer(clock, clock.sleep, default_cost=100, safety_margin=0)
+    pacer.settle(pacer.admit("Page"), cost(requested=100, actual=100, available=150, rate=50))
+    assert pacer.admit("Page").waited == 0  # 150 - 100 = 50 left
+    assert pacer.admit("Page").waited == pytest.approx(1.0)  # 50 more points at 50/s
+
+
+def test_unused_points_are_refunded_from_actual_query_cost() -> None:
+    clock = FakeClock(now=0)
+    pacer = CostPacer(clock, clock.sleep, default_cost=100, safety_margin=0)
+    pacer.settle(pacer.admit("Page"), cost(requested=100, actual=100, available=100, rate=50))
+    cheap = pacer.admit("Page")  # reserves 100 of 100
+    pacer.settle(cheap, {"requestedQueryCost": 100, "actualQueryCost": 10})  # no bucket reading
+    assert pacer.admit("Page").waited == pytest.approx(0.2)  # 90 refunded: 10 points short
+
+
+def test_concurrent_requests_each_reserve_their_cost() -> None:
+    """Four threads × 252 points against 300 available: only one may go at once."""
+    threads, page_cost, available, rate, margin = 4, 252.0, 300.0, 50.0, 1.0
+    now = 0.0
+    sleeps: list[float] = []
+    pacer = CostPacer(lambda: now, sleeps.append, default_cost=page_cost, safety_margin=margin)
+    pacer.settle(
+        pacer.admit("Page"),
+        cost(requested=page_cost, actual=page_cost, available=available, rate=rate),
+    )
+    start = threading.Barrier(threads)
+    waits: list[float] = []
+
+    def request() -> None:
+        start.wait()
+        waits.append(pacer.admit("Page").waited)
+
+    workers = [threading.Thread(target=request) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    waits.sort()
+    assert waits.count(0.0) == 1
+    for sent_before, wait in enumerate(waits, start=1):
+        # When the n-th request goes, the bucket has refilled enough for all n of them.
+        assert available + wait * rate >= sent_before * page_cost + margin - 1e-9
 
 
 def test_given_a_long_sync_when_paced_then_never_throttled_and_runs_near_restore_rate(

@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from integrations.ports import SourceRef
+from integrations.retry import Profile, policy_for
 from integrations.shopify import errors as e
 from integrations.shopify.jobs import PollPolicy
 from integrations.shopify.shop import ShopifyShop
@@ -258,6 +259,35 @@ def test_dropped_download_resumes_without_duplicates(
     store = make_shop(bulk_threshold=1)
     codes = all_codes(store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID))))
     assert codes == [f"CODE{n:05d}" for n in range(1, 511)]
+
+
+@pytest.mark.parametrize("profile", ["interactive", "daemon"])
+def test_download_retry_after_is_capped_and_bounded_by_the_budget(
+    admin: FakeAdmin,
+    make_client: MakeClient,
+    respx_mock: respx.MockRouter,
+    clock: FakeClock,
+    profile: Profile,
+) -> None:
+    bulk_handlers(admin, polls=0)
+    policy = policy_for(profile)
+    respx_mock.get(RESULT_URL).mock(
+        side_effect=[
+            httpx.Response(503, headers={"Retry-After": "86400"}),
+            httpx.Response(200, content=admin.jsonl()),
+        ]
+    )
+    store = ShopifyShop(make_client(retry=policy), bulk_threshold=1)
+    stream = store.iter_codes(store.resolve_source(SourceRef(discount_id=NODE_GID)))
+    if policy.max_single_wait > policy.max_total_seconds:
+        with pytest.raises(e.ServerError) as raised:
+            all_codes(stream)
+        assert clock.sleeps == []
+        assert "the shop asked for 86400 s" in str(raised.value)
+        assert "https://storage.example/bulk/result.jsonl" in str(raised.value)
+    else:
+        assert len(all_codes(stream)) == 510
+        assert clock.sleeps == [policy.max_single_wait]
 
 
 def test_bulk_file_with_missing_lines_is_an_incomplete_sync(
