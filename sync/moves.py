@@ -22,6 +22,7 @@ from store.db import Database, Tx
 from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
+from sync.fields import check_handle
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
 
@@ -46,6 +47,7 @@ class MoveOutcome:
 def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutcome:
     """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty."""
     target = workflow.check_stage_name(target)
+    handle = check_handle(handle)
     try:
         with db.transaction() as tx:
             return _move_in(db, tx, campaign_key, handle, target)
@@ -226,6 +228,7 @@ def move_many(
 ) -> BulkMoveReport:
     """Move each creator in its own transaction; report every outcome."""
     target = workflow.check_stage_name(target)
+    handles = [check_handle(handle) for handle in handles]
     if not handles:
         raise UsageError("No creators to move: name them, or use --from STAGE")
     if dry_run:

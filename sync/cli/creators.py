@@ -7,6 +7,7 @@ import click
 from sync import creators, moves
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
+from sync.fields import check_handle
 
 
 @click.group("creators")
@@ -22,6 +23,7 @@ def group() -> None:
 @pass_app
 def add(app: App, campaign: str, handle: str, email: str | None, first_name: str | None) -> None:
     """Add a creator to a campaign (they start in candidates)."""
+    handle = check_handle(handle)  # echo the handle as stored (@maya → maya)
     stage = creators.add(app.db, campaign, handle, email=email, first_name=first_name)
     app.emit(
         {"campaign": campaign, "creator": handle, "stage": stage},
