@@ -51,6 +51,13 @@ MAX_CODE_LENGTH = 150
 MAX_CODE_KEY_LENGTH = 3 * MAX_CODE_LENGTH
 #: The unique index behind "one discount serves one incentive".
 ONE_INCENTIVE_PER_DISCOUNT = "uq_incentives_store_name_source_id"
+# Column widths of what a user types; the domain checks input against these same constants
+# (sync.campaigns, sync.creators) so both databases refuse the same input, with a message.
+MAX_KEY_LENGTH = 64
+MAX_CAMPAIGN_NAME_LENGTH = 200
+MAX_HANDLE_LENGTH = 100
+MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
+MAX_FIRST_NAME_LENGTH = 100
 #: A code pool key for incentives not linked to a store: their codes are
 #: unique among themselves, separately from every store's codes.
 LOCAL_SCOPE = ""
@@ -114,8 +121,8 @@ class Campaign(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(MAX_CAMPAIGN_NAME_LENGTH))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -149,7 +156,7 @@ class Incentive(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     description: Mapped[str] = mapped_column(Text)
     value: Mapped[Decimal]
     cost: Mapped[Decimal]
@@ -199,9 +206,9 @@ class Creator(Base):
     __tablename__ = "creators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    handle: Mapped[str] = mapped_column(String(100), unique=True)
-    email: Mapped[str | None] = mapped_column(String(254))
-    first_name: Mapped[str | None] = mapped_column(String(100))
+    handle: Mapped[str] = mapped_column(String(MAX_HANDLE_LENGTH), unique=True)
+    email: Mapped[str | None] = mapped_column(String(MAX_EMAIL_LENGTH))
+    first_name: Mapped[str | None] = mapped_column(String(MAX_FIRST_NAME_LENGTH))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from store import catalog, events
 from store.db import Database
-from store.models import Campaign, WorkflowStage
+from store.models import MAX_CAMPAIGN_NAME_LENGTH, MAX_KEY_LENGTH, Campaign, WorkflowStage
 from sync import lookup, workflow
 from sync.errors import AlreadyExists, DomainError, UsageError, WrongCampaignState
+from sync.fields import check_line, printable
 from sync.money import validate_currency
 
-KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KEY_PATTERN = re.compile(rf"[a-z0-9][a-z0-9_-]{{0,{MAX_KEY_LENGTH - 1}}}")
 STATUSES = ("draft", "active", "completed", "archived")
 #: status → the statuses it may move to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -25,16 +26,16 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def check_key(key: str, *, kind: str = "campaign") -> str:
-    if not KEY_PATTERN.match(key):
+    if not KEY_PATTERN.fullmatch(key):
         raise UsageError(
-            f"{kind.capitalize()} key '{key}' is not valid: use 1-64 lower-case letters, "
-            f"digits, '-' or '_', starting with a letter or digit"
+            f"{kind.capitalize()} key '{printable(key)}' is not valid: use 1-{MAX_KEY_LENGTH} "
+            f"lower-case letters, digits, '-' or '_', starting with a letter or digit"
         )
     return key
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].rstrip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:MAX_KEY_LENGTH].rstrip("-")
     return slug or "campaign"
 
 
@@ -51,9 +52,9 @@ def summary(campaign: Campaign) -> CampaignSummary:
 
 
 def create(db: Database, name: str, *, key: str | None = None, currency: str = "USD") -> Campaign:
-    name = name.strip()
-    if not name:
-        raise UsageError("Campaign name is empty: give a name, e.g. 'Summer launch'")
+    name = check_line(
+        name, field="Campaign name", max_length=MAX_CAMPAIGN_NAME_LENGTH, example="'Summer launch'"
+    )
     key = check_key(key if key is not None else slugify(name))
     currency = validate_currency(currency)
     with db.transaction() as tx:

@@ -28,7 +28,7 @@ from sync.errors import UsageError
 
 CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
 DEFAULT_CONFIG_FILE = "promosync.toml"
-ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ConfigError(UsageError):
@@ -39,7 +39,7 @@ class Secret:
     """A secret given literally or as ``${ENV_VAR}``; resolved on use, never shown."""
 
     def __init__(self, raw: str, *, key: str) -> None:
-        match = ENV_REFERENCE.match(raw.strip())
+        match = ENV_REFERENCE.fullmatch(raw.strip())
         self.env_var = match.group(1) if match else None
         self._literal = None if match else raw
         self.key = key

@@ -13,25 +13,35 @@ from datetime import datetime
 
 from store import catalog, events
 from store.db import Database, Tx
-from store.models import Campaign
+from store.models import MAX_EMAIL_LENGTH, MAX_FIRST_NAME_LENGTH, Campaign
 from sync import lookup, workflow
 from sync.campaigns import as_stages
 from sync.errors import AlreadyExists, UsageError, WrongCampaignState
+from sync.fields import check_handle, check_line, printable
 
-HANDLE_PATTERN = re.compile(r"^@?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+# No whitespace, and none of the characters that separate or quote addresses in a header.
+EMAIL_PATTERN = re.compile(r'[^@\s,;:<>()\[\]"\\]+@[^@\s,;:<>()\[\]"\\]+\.[^@\s,;:<>()\[\]"\\]+')
 
 DRAFT, PENDING, FULFILLED, REJECTED = "draft", "pending", "fulfilled", "rejected"
 
 
-def check_handle(handle: str) -> str:
-    handle = handle.strip()
-    if not HANDLE_PATTERN.match(handle):
+def check_email(email: str) -> str:
+    """``email`` trimmed, when it is one address of at most ``MAX_EMAIL_LENGTH`` characters."""
+    text = check_line(
+        email, field="E-mail", max_length=MAX_EMAIL_LENGTH, example="jane@example.com"
+    )
+    if not EMAIL_PATTERN.fullmatch(text):
         raise UsageError(
-            f"Creator handle '{handle}' is not valid: use letters, digits, '.', '_' or '-' "
-            f"(at most 100), e.g. jane_doe"
+            f"E-mail '{printable(text)}' is not valid: give one address like jane@example.com"
         )
-    return handle.lstrip("@")
+    return text
+
+
+def check_first_name(first_name: str) -> str:
+    """``first_name`` trimmed, one line of printable text of at most its column's width."""
+    return check_line(
+        first_name, field="First name", max_length=MAX_FIRST_NAME_LENGTH, example="Jane"
+    )
 
 
 def add(
@@ -44,8 +54,8 @@ def add(
 ) -> str:
     """Add a creator to a campaign at its first stage; returns the stage."""
     handle = check_handle(handle)
-    if email is not None and not EMAIL_PATTERN.match(email):
-        raise UsageError(f"E-mail '{email}' is not valid: give an address like jane@example.com")
+    email = check_email(email) if email is not None else None
+    first_name = check_first_name(first_name) if first_name is not None else None
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         if campaign.status in ("completed", "archived"):

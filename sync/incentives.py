@@ -11,10 +11,15 @@ from store.models import Incentive
 from sync import lookup, workflow
 from sync.campaigns import check_key
 from sync.errors import AlreadyExists, DomainError, UsageError, WrongCampaignState
+from sync.fields import check_handle, check_line
 from sync.money import parse_money
 
-ON_DROP_POLICIES = ("keep", "disable")
+#: ``on_drop``: a dropped creator keeps their code, or it is disabled (in the store too).
+KEEP_ON_DROP, DISABLE_ON_DROP = "keep", "disable"
+ON_DROP_POLICIES = (KEEP_ON_DROP, DISABLE_ON_DROP)
+#: Description and rejection reason are TEXT columns: the limits keep them readable.
 MAX_DESCRIPTION_LENGTH = 2_000
+MAX_REASON_LENGTH = MAX_DESCRIPTION_LENGTH
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,12 @@ def add(
 ) -> Incentive:
     """Add a promo code incentive to a draft campaign."""
     check_key(key, kind="incentive")
-    description = description.strip()
-    if not description:
-        raise UsageError(
-            "Incentive description is empty: say what the creator gets, e.g. '20% off'"
-        )
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise UsageError(
-            f"Incentive description is {len(description)} characters: keep it under "
-            f"{MAX_DESCRIPTION_LENGTH}"
-        )
+    description = check_line(
+        description,
+        field="Incentive description",
+        max_length=MAX_DESCRIPTION_LENGTH,
+        example="'20% off' (say what the creator gets)",
+    )
     timing = workflow.check_stage_name(timing)
     if timing not in workflow.TIMINGS:
         raise UsageError(
@@ -122,9 +123,20 @@ def list_for(db: Database, campaign_key: str) -> list[IncentiveSummary]:
         ]
 
 
-def reject(db: Database, ref: str, handle: str, *, reason: str | None = None) -> None:
-    """Mark an incentive rejected for a creator: they will never be given its code."""
+def reject(db: Database, ref: str, handle: str, *, reason: str | None = None) -> str:
+    """Mark an incentive rejected for a creator: they will never be given its code.
+
+    Returns the creator's handle as stored (``@maya`` → ``maya``).
+    """
     campaign_key, incentive_key = lookup.split_incentive_ref(ref)
+    handle = check_handle(handle)
+    if reason is not None:
+        reason = check_line(
+            reason,
+            field="Rejection reason",
+            max_length=MAX_REASON_LENGTH,
+            example="'content off-brief'",
+        )
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         incentive = lookup.incentive(tx, campaign, incentive_key)
@@ -136,7 +148,7 @@ def reject(db: Database, ref: str, handle: str, *, reason: str | None = None) ->
                 f"back; drop the creator instead if the incentive should end"
             )
         if incentive.id in catalog.rejected_incentive_ids(tx, campaign.id, member.creator.id):
-            return
+            return handle
         catalog.reject(tx, incentive, member.creator, reason)
         events.record(
             tx,
@@ -146,3 +158,4 @@ def reject(db: Database, ref: str, handle: str, *, reason: str | None = None) ->
             creator_id=member.creator.id,
             reason=reason,
         )
+    return handle

@@ -7,12 +7,13 @@ from store.catalog import Member
 from store.db import Tx
 from store.models import Campaign, Incentive
 from sync.errors import NotFound, UsageError
+from sync.fields import check_handle, printable
 
 
 def campaign(tx: Tx, key: str, *, lock: bool = False) -> Campaign:
     found = catalog.find_campaign(tx, key, lock=lock)
     if found is None:
-        raise NotFound("campaign", key, "list campaigns with `promosync campaigns list`")
+        raise NotFound("campaign", printable(key), "list campaigns with `promosync campaigns list`")
     return found
 
 
@@ -21,13 +22,15 @@ def incentive(tx: Tx, camp: Campaign, key: str) -> Incentive:
     if found is None:
         raise NotFound(
             "incentive",
-            f"{camp.key}/{key}",
+            f"{camp.key}/{printable(key)}",
             f"list them with `promosync incentives list {camp.key}`",
         )
     return found
 
 
 def member(tx: Tx, camp: Campaign, handle: str, *, lock: bool = False) -> Member:
+    """The creator ``handle`` (normalised as :func:`sync.fields.check_handle`) in ``camp``."""
+    handle = check_handle(handle)
     found = catalog.find_member(tx, camp.id, handle, lock=lock)
     if found is None:
         raise NotFound(
@@ -44,6 +47,7 @@ def split_incentive_ref(ref: str) -> tuple[str, str]:
     campaign_key, sep, incentive_key = ref.partition("/")
     if not sep or not campaign_key or not incentive_key or "/" in incentive_key:
         raise UsageError(
-            f"'{ref}' does not name an incentive: write CAMPAIGN/INCENTIVE, e.g. summer/kit"
+            f"'{printable(ref)}' does not name an incentive: write CAMPAIGN/INCENTIVE, "
+            "e.g. summer/kit"
         )
     return campaign_key, incentive_key

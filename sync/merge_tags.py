@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sync.errors import DomainError
+from sync.workflow import EXIT_STAGE
 
 FIRST_NAME = "first_name"
 CAMPAIGN_NAME = "campaign_name"
@@ -172,12 +173,16 @@ def lint(
     send_on_stage: str | None,
     release_stage_by_key: Mapping[str, str],
     stage_order: Sequence[str],
+    disabled_on_drop: Collection[str] = (),
 ) -> list[str]:
     """Warnings for a template that is valid but will not read as intended.
 
     For a template sent automatically on entry to ``send_on_stage``: every promo code tag
-    whose incentive releases its code at a later stage renders blank. Also: with several
-    promo code incentives ``{{incentive_description}}`` names none of them and is blank.
+    whose incentive releases its code at a later stage renders blank. Entering ``dropped``
+    releases nothing, so there a promo code tag is blank for every creator dropped before
+    the release, and useless for the incentives in ``disabled_on_drop`` (their
+    ``on_drop`` policy disables a dropped creator's code). Also: with several promo code incentives
+    ``{{incentive_description}}`` names none of them and is blank.
     """
     keys = list(release_stage_by_key)
     warnings: list[str] = []
@@ -195,7 +200,9 @@ def lint(
         if key is None or send_on_stage is None:
             continue
         release = release_stage_by_key[key]
-        if send_on_stage not in stage_order or release not in stage_order:
+        if send_on_stage == EXIT_STAGE:
+            warnings.append(_dropped_warning(tag, key, release, key in disabled_on_drop))
+        elif send_on_stage not in stage_order or release not in stage_order:
             warnings.append(
                 f"{tag.canonical} may be blank at this stage: '{send_on_stage}' and the code's "
                 f"release at '{release}' are not both stages of this campaign"
@@ -206,6 +213,19 @@ def lint(
                 f"the code's release at '{release}'"
             )
     return warnings
+
+
+def _dropped_warning(tag: Tag, key: str, release: str, disabled: bool) -> str:
+    """The warning for a promo code tag in a template sent on entry to ``dropped``."""
+    if disabled:
+        return (
+            f"{tag.canonical} is no use at '{EXIT_STAGE}': incentive '{key}' disables the code "
+            "of a dropped creator, so it renders blank or shows a code that no longer works"
+        )
+    return (
+        f"{tag.canonical} may be blank at '{EXIT_STAGE}': entering it releases no code, so a "
+        f"creator dropped before the code's release at '{release}' has none"
+    )
 
 
 def render(

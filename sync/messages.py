@@ -9,6 +9,7 @@ from store.db import Database
 from sync import lookup, merge_tags, workflow
 from sync.campaigns import as_stages
 from sync.creators import view_in
+from sync.incentives import DISABLE_ON_DROP
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ def check(
         send_on_stage=send_on_stage,
         release_stage_by_key={i.key: i.timing for i in incentives},
         stage_order=[s.key for s in stages],
+        disabled_on_drop={i.key for i in incentives if i.on_drop == DISABLE_ON_DROP},
     )
 
 

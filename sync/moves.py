@@ -23,6 +23,7 @@ from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 from sync.wording import plural
+from sync.fields import check_handle
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
 
@@ -60,6 +61,7 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty,
     :class:`MoveConflict` (and changes nothing) if a constraint refuses a write."""
     target = workflow.check_stage_name(target)
+    handle = check_handle(handle)
     try:
         with moving.constraint_conflicts(), db.transaction() as tx:
             return _move_in(db, tx, campaign_key, handle, target)
@@ -246,6 +248,7 @@ def move_many(
     A refusal (empty pool, conflicting change, creator not in the campaign) rolls back
     that creator's transaction only, is reported for them, and the batch goes on."""
     target = workflow.check_stage_name(target)
+    handles = [check_handle(handle) for handle in handles]
     if not handles:
         raise UsageError("No creators to move: name them, or use --from STAGE")
     if dry_run:

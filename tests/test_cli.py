@@ -189,3 +189,67 @@ def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     # Fits a 100-column terminal and shows no internal ids (discount ids, gids).
     assert max(len(line) for line in result.stdout.splitlines()) <= demo.LINE_WIDTH
     assert "gid://" not in result.stdout and "discount 1000" not in result.stdout
+
+
+def test_a_handle_typed_with_at_is_echoed_as_stored_and_found_everywhere(run: Run) -> None:
+    setup_campaign(run, codes="AT0001,AT0002")
+    status, out, _ = run("creators", "add", "summer", "@maya", "--first-name", "Maya")
+    assert status == 0 and out.strip() == "Added 'maya' to summer at candidates."
+    status, out, _ = run("creators", "show", "summer", "@maya")
+    assert status == 0 and out.startswith("maya in Summer: stage candidates")
+    status, _, err = run("creators", "add", "summer", "@maya")
+    assert status == 1 and "Creator 'maya' already exists" in err
+    run("creators", "add", "summer", "leo")
+
+    status, out, _ = run("creators", "move", "summer", "@maya", "--to", "pre_payment")
+    assert status == 0 and out.startswith("maya: moved candidates → pre_payment")
+    status, out, _ = run("messages", "render", "summer", "@maya", "--template", "{{promo_code}}")
+    assert status == 0 and out.strip() in ("AT0001", "AT0002")
+    status, out, _ = run("incentives", "reject", "summer/kit", "@leo")
+    assert status == 0 and out.strip() == "Rejected summer/kit for 'leo'."
+    status, out, _ = run("creators", "move", "summer", "@maya", "@leo", "--to", "invited")
+    assert status == 0
+    assert out.splitlines()[:2] == [
+        "maya: moved pre_payment → invited",
+        "leo: moved candidates → invited",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("campaigns", "create", "x" * 300, "--key", "long"),
+            "error: Campaign name is 300 characters long: shorten it to at most 200\n",
+        ),
+        (
+            ("creators", "add", "summer", "jane", "--first-name", "J" * 500),
+            "error: First name is 500 characters long: shorten it to at most 100\n",
+        ),
+        (
+            ("creators", "add", "summer", "jane", "--email", "j" * 383 + "@example.com"),
+            "error: E-mail is 395 characters long: shorten it to at most 254\n",
+        ),
+        (
+            ("creators", "add", "summer", "jane", "--first-name", "Jane\r\nBcc: x@example.com"),
+            "error: First name 'Jane\\u000d\\u000aBcc: x@example.com' contains a line break "
+            "(U+000D): give it as one line of printable text\n",
+        ),
+        (
+            ("campaigns", "create", "Summer", "--key", "kit\n"),
+            "error: Campaign key 'kit\\u000a' is not valid: use 1-64 lower-case letters, digits, "
+            "'-' or '_', starting with a letter or digit\n",
+        ),
+    ],
+)
+def test_a_malformed_field_exits_2_with_one_sentence_and_changes_nothing(
+    run: Run, args: tuple[str, ...], message: str
+) -> None:
+    setup_campaign(run)
+    status, _, err = run(*args)
+    assert (status, err) == (2, message)
+    _, out, _ = run("--json", "campaigns", "list")
+    assert [c["key"] for c in json.loads(out)] == ["summer"]
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["released"] == []
+    assert run("creators", "show", "summer", "jane")[0] == 2  # not added

@@ -22,7 +22,7 @@ DISCOUNT_NODE = "DiscountNode"
 DISCOUNT_CODE_NODE = "DiscountCodeNode"
 DISCOUNT_FAMILIES = frozenset({DISCOUNT_NODE, DISCOUNT_CODE_NODE})
 
-_GID = re.compile(r"^gid://shopify/(?P<type>[A-Za-z]+)/(?P<number>[0-9]+)(?:\?.*)?$")
+_GID = re.compile(r"gid://shopify/(?P<type>[A-Za-z]+)/(?P<number>[0-9]+)(?:\?.*)?")
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class Gid:
 
 def parse_gid(value: str) -> Gid:
     """Parse a Shopify gid; raises ValueError for anything else."""
-    match = _GID.match(value.strip())
+    match = _GID.fullmatch(value.strip())
     if match is None:
         raise ValueError(f"{value!r} is not a Shopify gid")
     return Gid(match["type"], int(match["number"]))

@@ -8,6 +8,7 @@ from sync import creators, moves
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
 from sync.report_render import Column, render_table
+from sync.fields import check_handle
 
 
 @click.group("creators")
@@ -23,6 +24,7 @@ def group() -> None:
 @pass_app
 def add(app: App, campaign: str, handle: str, email: str | None, first_name: str | None) -> None:
     """Add a creator to a campaign (they start in candidates)."""
+    handle = check_handle(handle)  # echo the handle as stored (@maya → maya)
     stage = creators.add(app.db, campaign, handle, email=email, first_name=first_name)
     app.emit(
         {"campaign": campaign, "creator": handle, "stage": stage},

@@ -98,7 +98,7 @@ def list_(app: App, campaign: str) -> None:
 @pass_app
 def reject(app: App, incentive: str, handle: str, reason: str | None) -> None:
     """Reject an incentive for one creator: they will not be given a code."""
-    incentives.reject(app.db, incentive, handle, reason=reason)
+    handle = incentives.reject(app.db, incentive, handle, reason=reason)
     app.emit(
         {"incentive": incentive, "creator": handle, "status": "rejected"},
         f"Rejected {incentive} for '{handle}'.",

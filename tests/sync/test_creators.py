@@ -71,3 +71,11 @@ def test_template_sent_before_release_stage_gets_a_warning(db: Database) -> None
     warnings = messages.check(db, "summer", "Code: {{promo_code}}", send_on_stage="invited")
     assert any("blank" in w and "pre_payment" in w for w in warnings)
     assert messages.check(db, "summer", "Code: {{promo_code}}", send_on_stage="pre_payment") == []
+
+
+@pytest.mark.parametrize("on_drop", ["keep", "disable"])
+def test_template_sent_on_entry_to_dropped_gets_a_warning(db: Database, on_drop: str) -> None:
+    builders.campaign(db, on_drop={"kit": on_drop})
+    [warning] = messages.check(db, "summer", "Code: {{promo_code}}", send_on_stage="dropped")
+    expected = "disables the code" if on_drop == "disable" else "may be blank at 'dropped'"
+    assert warning.startswith("{{promo_code}}") and expected in warning

@@ -201,11 +201,40 @@ def test_lint_is_silent_for_manually_sent_templates() -> None:
 def test_lint_warns_when_the_sending_stage_is_not_in_the_stage_order() -> None:
     [warning] = lint(
         parse("{{promo_code}}"),
-        send_on_stage="dropped",
+        send_on_stage="draft",
         release_stage_by_key={"kit": "pre_payment"},
-        stage_order=STAGES,
+        stage_order=[stage for stage in STAGES if stage != "draft"],
     )
     assert warning.startswith("{{promo_code}} may be blank at this stage")
+
+
+@pytest.mark.parametrize("stage_order", [STAGES, [*STAGES, "dropped"]])
+def test_lint_warns_that_a_code_may_be_blank_on_entry_to_dropped(stage_order: list[str]) -> None:
+    [warning] = lint(
+        parse("Sorry to see you go. {{promo_code}}"),
+        send_on_stage="dropped",
+        release_stage_by_key={"kit": "pre_payment"},
+        stage_order=stage_order,
+    )
+    assert warning == (
+        "{{promo_code}} may be blank at 'dropped': entering it releases no code, so a creator "
+        "dropped before the code's release at 'pre_payment' has none"
+    )
+
+
+def test_lint_warns_that_a_disabled_on_drop_code_is_no_use_on_entry_to_dropped() -> None:
+    warnings = lint(
+        parse("{{promo_code.kept}} {{promo_code.off}}"),
+        send_on_stage="dropped",
+        release_stage_by_key={"kept": "pre_payment", "off": "pre_payment"},
+        stage_order=[*STAGES, "dropped"],
+        disabled_on_drop={"off"},
+    )
+    assert [w.split(" ", 2)[:2] for w in warnings] == [
+        ["{{promo_code.kept}}", "may"],
+        ["{{promo_code.off}}", "is"],
+    ]
+    assert "disables the code of a dropped creator" in warnings[1]
 
 
 def test_lint_warns_that_incentive_description_is_blank_with_several_incentives() -> None:
