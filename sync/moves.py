@@ -22,8 +22,8 @@ from store.db import Database, Tx
 from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
-from sync.wording import plural
 from sync.fields import check_handle
+from sync.wording import plural
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
 

@@ -7,8 +7,8 @@ import click
 from sync import creators, moves
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
-from sync.report_render import Column, render_table
 from sync.fields import check_handle
+from sync.report_render import Column, render_table
 
 
 @click.group("creators")
