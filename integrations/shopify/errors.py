@@ -77,7 +77,10 @@ def display_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     host = f"[{host}]" if ":" in host else host  # an IPv6 literal
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # not a port number: leave it out rather than fail while reporting
+        port = ""
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 

@@ -142,3 +142,27 @@ def test_user_errors_list_every_field_and_code() -> None:
     message = str(e.UserErrors(CTX, errors))
     assert "codes.0.code: is taken (TAKEN)" in message
     assert "-: bad (no code)" in message
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://user:s3cret@proxy.example:8443/admin/api/2026-10/graphql.json?token=abc",
+            "https://proxy.example:8443/admin/api/2026-10/graphql.json",
+        ),
+        (
+            "https://storage.example/bulk/result.jsonl?X-Goog-Signature=deadbeef",
+            "https://storage.example/bulk/result.jsonl",
+        ),
+        (
+            "http://[::1]:8123/admin/api/2026-10/graphql.json",
+            "http://[::1]:8123/admin/api/2026-10/graphql.json",
+        ),
+    ],
+)
+def test_messages_name_the_url_called_without_credentials_or_query(url: str, shown: str) -> None:
+    context = e.ErrorContext(SHOP, "ShopCheck", url=e.display_url(url))
+    message = str(classify.error_for_response(context, 503, {}, None))
+    assert f"{SHOP} at {shown} (operation ShopCheck, HTTP 503)" in message
+    assert "s3cret" not in message and "deadbeef" not in message and "token=" not in message
