@@ -185,7 +185,7 @@ def _attempts(n: int) -> str:
 def _log_retry(wait: float, attempt: int, error: BaseException | None) -> None:
     # A shop error names shop/operation/status/URL and never credentials: safe to log.
     what = error.summary if isinstance(error, ShopError) else type(error).__name__
-    log.warning("retrying in %.1f s after attempt %d: %s", wait, attempt, what)
+    log.info("retrying in %.1f s after attempt %d: %s", wait, attempt, what)
 
 
 #: Background work (the daemon): ten attempts over up to five minutes.

@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from store.db import Tx
+from store.db import Conflict, Tx
 from store.models import (
     Assignment,
     Campaign,
@@ -69,7 +69,7 @@ def constraint_conflicts() -> Iterator[None]:
     once the transaction has rolled back, so callers never see ``IntegrityError``."""
     try:
         yield
-    except IntegrityError as error:
+    except (IntegrityError, Conflict) as error:  # Conflict: mapped where the transaction ended
         raise ConstraintConflict("a concurrent change refused the move's write") from error
 
 

@@ -24,7 +24,9 @@ def test_concurrent_bulk_adds_of_overlapping_codes_create_each_code_once(
             "bulkCreation"
         ]
         for _ in range(2):
-            done = gql(docs.POLL_REDEEM_CODE_CREATION, {"id": creation["id"]})["data"]
+            body = gql(docs.POLL_REDEEM_CODE_CREATION, {"id": creation["id"]})
+            assert "data" in body, body
+            done = body["data"]
         gql.http.close()
         imported: int = done["discountRedeemCodeBulkCreation"]["importedCount"]
         return imported
