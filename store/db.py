@@ -170,6 +170,21 @@ CONSTRAINT_MEANINGS = {
     "uq_incentives_campaign_id_key": (
         "Another command added the same incentive at the same moment; " + _AGAIN
     ),
+    "uq_store_orders_store_name_platform_id": (
+        "Another command stored the same store order at the same moment; " + _AGAIN
+    ),
+    "uq_order_codes_order_id_code_norm": (
+        "Another command stored the same store order at the same moment; " + _AGAIN
+    ),
+    "uq_rejections_incentive_id_creator_id": (
+        "Another command rejected the same incentive for the creator at the same moment; " + _AGAIN
+    ),
+    "uq_sync_cursors_store_name_kind": (
+        "Another sync of the same store recorded its progress at the same moment; " + _AGAIN
+    ),
+    "uq_workflow_stages_campaign_id_key": (
+        "Another command changed the campaign's stages at the same moment; " + _AGAIN
+    ),
 }
 
 #: The handle services pass around; only ``store`` looks inside it.

@@ -6,7 +6,8 @@ barrier, on SQLite and PostgreSQL (the ``db_url`` fixture):
 - uploads sharing codes into pools of one store scope: each upload is stored or refused
   with :class:`InvalidCodes` naming the clash; no code is pooled twice;
 - pulls of one fresh pool, page by page: every pull succeeds and the pool ends holding
-  every code of the store, available (none taken for gone by another pull's stamps).
+  every code of the store, available (none taken for gone by another pull's stamps);
+- links of several incentives to one discount: exactly one wins, the rest are refused.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from integrations.ports import CodeSource, SourceRef
 from store import shop_sync
-from store.db import Database
+from store.db import Conflict, Database
 from store.models import Code, Incentive
 from sync import codes
 from sync.codes_input import InvalidCodes, normalize_code
+from sync.errors import DomainError
+from sync.shopsync import link
 from tests import builders
 
 WORKERS = 6
@@ -37,6 +41,7 @@ STORE_CODES = 600
 BARRIER_TIMEOUT_S = 120
 JOIN_TIMEOUT_S = 300
 STORE = "shop"
+DISCOUNT = "gid://shopify/DiscountCodeNode/1"
 
 
 @dataclass
@@ -161,3 +166,45 @@ def test_concurrent_pulls_of_a_fresh_pool_all_succeed_and_keep_every_code(db_url
         statuses = dict(tx.execute(select(Code.status, func.count()).group_by(Code.status)).all())
     db.dispose()
     assert statuses == {"available": STORE_CODES}, f"seed {seed}"
+
+
+class _OneDiscountShop:
+    """A shop whose every discount reference resolves to the same discount."""
+
+    def resolve_source(self, _ref: SourceRef) -> CodeSource:
+        return CodeSource(DISCOUNT, "Summer", "active", 0)
+
+
+def _linker(worker: int, url: str, seed: int, barrier: Any, results: Any) -> None:
+    db = Database(url)
+    report = Report(worker)
+    try:
+        with db.transaction() as tx:
+            tx.scalar(select(func.count()).select_from(Incentive))
+        barrier.wait(BARRIER_TIMEOUT_S)
+        try:
+            shop: Any = _OneDiscountShop()
+            link.link(db, shop, STORE, f"summer/i{worker}", SourceRef(discount_code="ANY"))
+            report.stored.append((f"i{worker}", [], False))
+        except (DomainError, Conflict):  # refused by the check, or by the index in a race
+            report.refused += 1
+    except BaseException:  # noqa: BLE001 - the parent must hear of any crash
+        report.crash = traceback.format_exc()
+    finally:
+        db.dispose()
+    results.put(report)
+
+
+def test_racing_links_of_one_discount_feed_exactly_one_incentive(db_url: str) -> None:
+    db = Database(db_url)
+    builders.campaign(db, pools={f"i{n}": 0 for n in range(WORKERS)}, active=False)
+
+    reports = _run(_linker, db_url, random.randrange(1_000_000))
+
+    assert [r.crash for r in reports if r.crash] == []
+    assert sum(len(r.stored) for r in reports) == 1
+    assert sum(r.refused for r in reports) == WORKERS - 1
+    with db.transaction() as tx:
+        linked = tx.scalars(select(Incentive.key).where(Incentive.source_id == DISCOUNT)).all()
+    db.dispose()
+    assert len(linked) == 1
