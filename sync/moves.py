@@ -24,6 +24,8 @@ from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
+#: Results of a dry run: what a real move would do.
+WOULD_MOVE, WOULD_REFUSE = "would_move", "would_refuse"
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class MoveOutcome:
     handle: str
     source: str
     target: str
-    result: str  # moved | unchanged | refused
+    result: str  # moved | unchanged | refused; a dry run: would_move | unchanged | would_refuse
     released: tuple[Release, ...] = ()
     error: str | None = None
     revoke_requested: tuple[str, ...] = ()  # incentive keys whose code will be disabled
@@ -225,10 +227,11 @@ class BulkMoveReport:
 
     @property
     def summary(self) -> str:
-        verb = "would move" if self.dry_run else "moved"
-        parts = [f"{self.count(MOVED)} creators {verb} to {self.target}"]
-        if self.count(REFUSED):
-            parts.append(f"{self.count(REFUSED)} refused")
+        moved, refused = (WOULD_MOVE, WOULD_REFUSE) if self.dry_run else (MOVED, REFUSED)
+        verb, refusal = ("would move", "would be refused") if self.dry_run else ("moved", "refused")
+        parts = [f"{self.count(moved)} creators {verb} to {self.target}"]
+        if self.count(refused):
+            parts.append(f"{self.count(refused)} {refusal}")
         if self.count(UNCHANGED):
             parts.append(f"{self.count(UNCHANGED)} already there")
         for key, need in self.needed.items():
@@ -297,10 +300,14 @@ def _dry_run(
                 outcome = MoveOutcome(handle, source, target, UNCHANGED)
             elif short:
                 outcome = MoveOutcome(
-                    handle, source, target, REFUSED, error=f"no codes left in {', '.join(short)}"
+                    handle,
+                    source,
+                    target,
+                    WOULD_REFUSE,
+                    error=f"would be refused: no codes left in {', '.join(short)}",
                 )
             else:
                 left.subtract(due)
-                outcome = MoveOutcome(handle, source, target, MOVED)
+                outcome = MoveOutcome(handle, source, target, WOULD_MOVE)
             report.outcomes.append(outcome)
     return report
