@@ -12,6 +12,7 @@ only counts what would be needed against what is available.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from store.db import Database, Tx
 from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
+
+log = logging.getLogger(__name__)
 
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
 #: Results of a dry run: what a real move would do.
@@ -67,7 +70,8 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
-    except moving.ConstraintConflict:
+    except moving.ConstraintConflict as conflict:
+        log.warning("move of %s in %s to %s refused: %s", handle, campaign_key, target, conflict)
         raise MoveConflict(campaign_key, handle, target) from None
 
 

@@ -233,7 +233,7 @@ def test_bulk_move_reports_a_conflicting_creator_and_moves_the_others(
 
 
 def test_single_move_conflict_is_a_domain_refusal_that_changes_nothing(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     builders.campaign(db, pools={"kit": 3})
     (ann,) = builders.add_creators(db, "summer", 1)
@@ -253,6 +253,9 @@ def test_single_move_conflict_is_a_domain_refusal_that_changes_nothing(
 
     assert creators.view(db, "summer", ann).stage == "candidates"
     assert codes.status(db, "summer/kit").counts.assigned == 1
+    # The log names the constraint for whoever investigates, and never a code.
+    [record] = [r for r in caplog.records if r.name == "sync.moves"]
+    assert "assignments" in record.getMessage() and "SUMMER-KIT" not in record.getMessage()
 
 
 def test_dry_run_json_says_what_would_happen(
