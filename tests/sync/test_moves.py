@@ -240,13 +240,12 @@ def test_single_move_conflict_is_a_domain_refusal_that_changes_nothing(
     moves.move(db, "summer", ann, "pre_payment")
     moves.move(db, "summer", ann, "candidates")
     fresh = moving.read_subject
-    monkeypatch.setattr(
-        moving,
-        "read_subject",
-        lambda tx, key, handle, lock=True: replace(
-            fresh(tx, key, handle, lock=lock), held=frozenset()
-        ),
-    )
+
+    def forgetful(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -> object:
+        subject = fresh(tx, campaign_key, handle, lock=lock)
+        return subject and replace(subject, held=frozenset())
+
+    monkeypatch.setattr(moving, "read_subject", forgetful)
 
     with pytest.raises(moves.MoveConflict, match="run `promosync creators move summer"):
         moves.move(db, "summer", ann, "pre_payment")
