@@ -60,7 +60,11 @@ MOVED_EVENT = "creator.moved"
 
 class ConstraintConflict(Exception):
     """A unique constraint refused one of a move's writes (the move's transaction is
-    rolled back). Carries no driver text: the constraint's parameters may be codes."""
+    rolled back). Names the constraint only: the statement's parameters may be codes."""
+
+    def __init__(self, constraint: str) -> None:
+        self.constraint = constraint
+        super().__init__(f"constraint {constraint} refused a write of the move")
 
 
 @contextmanager
@@ -69,8 +73,17 @@ def constraint_conflicts() -> Iterator[None]:
     once the transaction has rolled back, so callers never see ``IntegrityError``."""
     try:
         yield
-    except (IntegrityError, Conflict) as error:  # Conflict: mapped where the transaction ended
-        raise ConstraintConflict("a concurrent change refused the move's write") from error
+    except IntegrityError as error:
+        raise ConstraintConflict(_constraint_name(error)) from None
+    except Conflict as error:  # the transaction already mapped the driver's error
+        raise ConstraintConflict(error.constraint or "unnamed constraint") from None
+
+
+def _constraint_name(error: IntegrityError) -> str:
+    """PostgreSQL names the constraint; SQLite's message lists the columns, never values."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return str(name) if name else str(error.orig).split("\n", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,8 @@ def read_subject(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -
         return None
     campaign_id, key, created_at, membership_id, creator_id, stored_handle = row
     state = connection.execute(_STATE, {"membership": membership_id, "creator": creator_id}).all()
+    if not state:  # removed in between (only possible without the lock)
+        return None
     stage, status = state[0][0], state[0][1]
     return Subject(
         campaign_id=campaign_id,

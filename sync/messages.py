@@ -33,7 +33,7 @@ def check(
         parsed,
         send_on_stage=send_on_stage,
         release_stage_by_key={i.key: i.timing for i in incentives},
-        stage_order=[s.key for s in stages],
+        stage_order=workflow.linear_order(stages),
         disabled_on_drop={i.key for i in incentives if i.on_drop == DISABLE_ON_DROP},
     )
 

@@ -12,6 +12,7 @@ only counts what would be needed against what is available.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,11 @@ from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCamp
 from sync.fields import check_handle
 from sync.wording import plural
 
+log = logging.getLogger(__name__)
+
 MOVED, UNCHANGED, REFUSED = "moved", "unchanged", "refused"
+#: Results of a dry run: what a real move would do.
+WOULD_MOVE, WOULD_REFUSE = "would_move", "would_refuse"
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ class MoveOutcome:
     handle: str
     source: str
     target: str
-    result: str  # moved | unchanged | refused
+    result: str  # moved | unchanged | refused; a dry run: would_move | unchanged | would_refuse
     released: tuple[Release, ...] = ()
     error: str | None = None
     revoke_requested: tuple[str, ...] = ()  # incentive keys whose code will be disabled
@@ -68,7 +73,8 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
-    except moving.ConstraintConflict:
+    except moving.ConstraintConflict as conflict:
+        log.warning("move of %s in %s to %s refused: %s", handle, campaign_key, target, conflict)
         raise MoveConflict(campaign_key, handle, target) from None
 
 
@@ -228,10 +234,11 @@ class BulkMoveReport:
 
     @property
     def summary(self) -> str:
-        verb = "would move" if self.dry_run else "moved"
-        parts = [f"{plural(self.count(MOVED), 'creator')} {verb} to {self.target}"]
-        if self.count(REFUSED):
-            parts.append(f"{self.count(REFUSED)} refused")
+        moved, refused = (WOULD_MOVE, WOULD_REFUSE) if self.dry_run else (MOVED, REFUSED)
+        verb, refusal = ("would move", "would be refused") if self.dry_run else ("moved", "refused")
+        parts = [f"{plural(self.count(moved), 'creator')} {verb} to {self.target}"]
+        if self.count(refused):
+            parts.append(f"{self.count(refused)} {refusal}")
         if self.count(UNCHANGED):
             parts.append(f"{self.count(UNCHANGED)} already there")
         for key, need in self.needed.items():
@@ -302,10 +309,14 @@ def _dry_run(
                 outcome = MoveOutcome(handle, source, target, UNCHANGED)
             elif short:
                 outcome = MoveOutcome(
-                    handle, source, target, REFUSED, error=f"no codes left in {', '.join(short)}"
+                    handle,
+                    source,
+                    target,
+                    WOULD_REFUSE,
+                    error=f"would be refused: no codes left in {', '.join(short)}",
                 )
             else:
                 left.subtract(due)
-                outcome = MoveOutcome(handle, source, target, MOVED)
+                outcome = MoveOutcome(handle, source, target, WOULD_MOVE)
             report.outcomes.append(outcome)
     return report

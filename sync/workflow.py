@@ -78,9 +78,19 @@ class MovePlan:
     target: str
     entered: tuple[str, ...]  # stages entered in order (empty when moving back or staying)
 
-    @property
-    def is_forward(self) -> bool:
-        return bool(self.entered)
+
+def linear_order(stages: Sequence[Stage], *, enabled_only: bool = False) -> tuple[str, ...]:
+    """The workflow order, the one every rule uses: stage keys by position, without ``dropped``.
+
+    ``dropped`` is outside the order, neither before nor after any stage: a creator in
+    it has reached no stage (:func:`reached`), can be moved there from anywhere, and
+    leaving it re-enters the order from the start (:func:`plan_move`).
+    """
+    return tuple(
+        s.key
+        for s in sorted(stages, key=lambda s: s.position)
+        if s.key != EXIT_STAGE and (s.enabled or not enabled_only)
+    )
 
 
 def plan_move(stages: Sequence[Stage], source: str, target: str) -> MovePlan:
@@ -92,13 +102,12 @@ def plan_move(stages: Sequence[Stage], source: str, target: str) -> MovePlan:
     target: incentives already released are not released again (the caller
     skips them), ones never reached are due.
     """
-    enabled = [s for s in sorted(stages, key=lambda s: s.position) if s.enabled]
-    keys = [s.key for s in enabled]
+    keys = [s.key for s in sorted(stages, key=lambda s: s.position) if s.enabled]
     if target not in keys:
         raise InvalidStageMoveTarget(target, keys)
     if target == EXIT_STAGE:
         return MovePlan(source, target, ())
-    linear = [k for k in keys if k != EXIT_STAGE]
+    linear = linear_order(stages, enabled_only=True)
     target_index = linear.index(target)
     if source == EXIT_STAGE or source not in linear:
         return MovePlan(source, target, tuple(linear[: target_index + 1]))
@@ -113,11 +122,9 @@ def phase_of(stage: str) -> str:
 
 
 def reached(stages: Sequence[Stage], current: str, release_stage: str) -> bool:
-    """Is ``current`` at or past ``release_stage`` in the linear order?"""
-    if current == EXIT_STAGE:
-        return False
-    order = {s.key: s.position for s in stages}
-    return order[current] >= order[release_stage]
+    """Is ``current`` at or past ``release_stage`` in the linear order? Never in ``dropped``."""
+    order = linear_order(stages)
+    return current in order and order.index(current) >= order.index(release_stage)
 
 
 class InvalidStageMoveTarget(UsageError):

@@ -67,18 +67,20 @@ def move(
             "available": report.available,
             "dry_run": report.dry_run,
         },
-        lambda: "\n".join([*(_describe(o, dry_run) for o in report.outcomes), report.summary]),
+        lambda: "\n".join([*(_describe(o) for o in report.outcomes), report.summary]),
     )
     if report.count(moves.REFUSED) and not dry_run:
         raise click.exceptions.Exit(1)
 
 
-def _describe(outcome: moves.MoveOutcome, dry_run: bool = False) -> str:
+def _describe(outcome: moves.MoveOutcome) -> str:
     if outcome.result == moves.REFUSED:
         return f"{outcome.handle}: refused — {outcome.error}"
+    if outcome.result == moves.WOULD_REFUSE:
+        return f"{outcome.handle}: {outcome.error}"
     if outcome.result == moves.UNCHANGED:
         return f"{outcome.handle}: already at {outcome.target}"
-    verb = "would move" if dry_run else "moved"
+    verb = "would move" if outcome.result == moves.WOULD_MOVE else "moved"
     line = f"{outcome.handle}: {verb} {outcome.source} → {outcome.target}"
     if outcome.released:
         line += "; released " + ", ".join(f"{r.incentive} code {r.code}" for r in outcome.released)

@@ -6,7 +6,8 @@ separate machines would) or threads sharing one :class:`Database`. Creators are
 dealt to workers at random (seeded), and some creators are dealt to two workers,
 so two movers race for the same creator as well as for the same codes. A barrier
 releases all workers at once. The verdict comes from the database, cross-checked
-against what each worker was told.
+against what each worker was told. Mixed moves (back, drop, reject, bulk) race in
+:mod:`tests.store.test_mixed_moves`, on the helpers here.
 """
 
 from __future__ import annotations
@@ -257,12 +258,12 @@ def assert_race_was_fair(
             assert set(results) == {moves.REFUSED}, (handle, results)
 
 
-def race_setup(url: str, pools: dict[str, int], creators: int, **campaign: Any) -> list[str]:
-    """Campaign 'summer' with ``pools`` (released at TARGET unless ``campaign`` says
+def race_setup(url: str, pools: dict[str, int], creators: int, **options: Any) -> list[str]:
+    """Campaign 'summer' with ``pools`` (released at TARGET unless ``options`` say
     otherwise, see :func:`tests.builders.campaign`), and ``creators`` at the start."""
     db = Database(url)
     try:
-        builders.campaign(db, pools=pools, **campaign)
+        builders.campaign(db, pools=pools, **options)
         handles = [f"creator{n:04d}" for n in range(creators)]
         # One transaction rather than one per creator: setup is not what is under test.
         with db.transaction() as tx:

@@ -82,6 +82,8 @@ def mixed_moves(db: Database, campaign: str, ops: list[Op]) -> list[Outcome]:
                 outcomes.append((names, f"reject refused: {refused}"))
         else:
             report = moves.move_many(db, campaign, names.split(","), target)
+            # One outcome per creator named, in order: the batch never stops early.
+            assert [o.handle for o in report.outcomes] == names.split(","), report
             for o in report.outcomes:
                 outcomes.append((o.handle, f"{o.result}: {o.error}" if o.error else o.result))
     return outcomes

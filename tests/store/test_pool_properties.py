@@ -372,10 +372,10 @@ class PoolMachine(RuleBasedStateMachine):
             if target == creator.stage:
                 results.append(moves.UNCHANGED)
             elif any(left[k] < 1 for k in due):
-                results.append(moves.REFUSED)
+                results.append(moves.WOULD_REFUSE)
             else:
                 left.subtract(due)
-                results.append(moves.MOVED)
+                results.append(moves.WOULD_MOVE)
         return results
 
     # --- invariants ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from store import moving
 from store.db import Database, Tx
 from sync import codes, creators, incentives, moves
+from sync.cli.main import main
 from sync.errors import NotFound, OutOfCodes, WrongCampaignState
 from tests import builders
 
@@ -167,7 +169,14 @@ def test_dry_run_counts_without_changing_anything(db: Database) -> None:
 
     report = moves.move_stage(db, "summer", "candidates", "pre_payment", dry_run=True)
 
-    assert (report.count(moves.MOVED), report.count(moves.REFUSED)) == (2, 1)
+    assert [o.result for o in report.outcomes] == [
+        moves.WOULD_MOVE,
+        moves.WOULD_MOVE,
+        moves.WOULD_REFUSE,
+    ]
+    assert report.outcomes[2].error == "would be refused: no codes left in kit"
+    assert report.count(moves.MOVED) == report.count(moves.REFUSED) == 0
+    assert report.summary.startswith("2 creators would move to pre_payment; 1 would be refused")
     assert report.needed == {"kit": 3} and report.available == {"kit": 2}
     assert codes.status(db, "summer/kit").counts.available == 2
 
@@ -224,23 +233,43 @@ def test_bulk_move_reports_a_conflicting_creator_and_moves_the_others(
 
 
 def test_single_move_conflict_is_a_domain_refusal_that_changes_nothing(
-    db: Database, monkeypatch: pytest.MonkeyPatch
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     builders.campaign(db, pools={"kit": 3})
     (ann,) = builders.add_creators(db, "summer", 1)
     moves.move(db, "summer", ann, "pre_payment")
     moves.move(db, "summer", ann, "candidates")
     fresh = moving.read_subject
-    monkeypatch.setattr(
-        moving,
-        "read_subject",
-        lambda tx, key, handle, lock=True: replace(
-            fresh(tx, key, handle, lock=lock), held=frozenset()
-        ),
-    )
+
+    def forgetful(tx: Tx, campaign_key: str, handle: str, *, lock: bool = True) -> object:
+        subject = fresh(tx, campaign_key, handle, lock=lock)
+        return subject and replace(subject, held=frozenset())
+
+    monkeypatch.setattr(moving, "read_subject", forgetful)
 
     with pytest.raises(moves.MoveConflict, match="run `promosync creators move summer"):
         moves.move(db, "summer", ann, "pre_payment")
 
     assert creators.view(db, "summer", ann).stage == "candidates"
     assert codes.status(db, "summer/kit").counts.assigned == 1
+    # The log names the constraint for whoever investigates, and never a code.
+    [record] = [r for r in caplog.records if r.name == "sync.moves"]
+    assert "assignments" in record.getMessage() and "SUMMER-KIT" not in record.getMessage()
+
+
+def test_dry_run_json_says_what_would_happen(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    builders.campaign(db, pools={"kit": 1})
+    builders.add_creators(db, "summer", 2)
+    args = ["--db", db.url, "--json", "creators", "move", "summer", "--from", "candidates"]
+
+    status = main([*args, "--to", "pre_payment", "--dry-run"])
+
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0 and out["dry_run"] is True
+    assert [(o["result"], o["error"]) for o in out["outcomes"]] == [
+        ("would_move", None),
+        ("would_refuse", "would be refused: no codes left in kit"),
+    ]
+    assert codes.status(db, "summer/kit").counts.available == 1
