@@ -307,3 +307,20 @@ def test_file_dash_reads_the_codes_from_standard_input(
     monkeypatch.setattr(sys, "stdin", io.StringIO("id,code\n1,DASH03\n"))
     status, out, _ = run("codes", "upload", "summer/kit", "--file", "-", "--format", "csv")
     assert status == 0 and out.startswith("Stored 1 codes")
+
+
+@pytest.mark.parametrize("token", ["shpat_0123456789abcdef\n", "shpat_0123456789abcdé"])
+def test_an_unusable_token_exits_2_at_once_naming_the_variable(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    # Nothing listens on the discard port: had the token been sent, the command would retry.
+    (tmp_path / "promosync.toml").write_text(
+        '[stores.main]\nplatform = "shopify"\nshop = "brand"\n'
+        'access_token = "${SHOPIFY_ACCESS_TOKEN}"\n'
+        'admin_api_url = "http://127.0.0.1:9/admin/api/2026-10/graphql.json"\n'
+    )
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", token)
+    status, out, err = run("--config", "promosync.toml", "stores", "check", "main")
+    assert status == 2 and out == ""
+    assert err.startswith("error: access_token refers to ${SHOPIFY_ACCESS_TOKEN}, which holds")
+    assert "0123456789" not in err and "Traceback" not in err and err.count("\n") == 1
