@@ -20,7 +20,9 @@ from sync import lookup
 from sync.codes_input import (
     EmptyEntry,
     Entry,
+    Format,
     InvalidCodes,
+    NoCodes,
     Offending,
     check_code,
     iter_entries,
@@ -39,9 +41,20 @@ class UploadResult:
 
 
 def upload(
-    db: Database, ref: str, stream: TextIO, *, fmt: str = "text", skip_invalid: bool = False
+    db: Database,
+    ref: str,
+    stream: TextIO,
+    *,
+    fmt: Format = "text",
+    skip_invalid: bool = False,
+    source: str = "the upload",
 ) -> UploadResult:
-    """Add the codes read from ``stream`` to the pool of ``CAMPAIGN/INCENTIVE``."""
+    """Add the codes read from ``stream`` to the pool of ``CAMPAIGN/INCENTIVE``.
+
+    ``source`` names the input in messages (``--codes``, a file name, stdin): an input
+    without a single code (empty, only separators, only a header) is refused with
+    :class:`~sync.codes_input.NoCodes`, since storing nothing is never what was meant.
+    """
     campaign_key, incentive_key = lookup.split_incentive_ref(ref)
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
@@ -52,8 +65,11 @@ def upload(
         incentive = lookup.incentive(tx, campaign, incentive_key)
         staging = Staging(tx)
         invalid: list[Offending] = []
-        counter = _EmptyCounter()
+        counter = _Counter()
         staging.add(_valid_rows(iter_entries(stream, fmt=fmt), invalid, counter))
+        if not counter.entries:
+            staging.close()
+            raise NoCodes(source, counter.empty)
         conflicts = staging.conflicts(incentive.store_name)
         holders = catalog.incentive_refs(
             tx, {c.existing_incentive_id for c in conflicts if c.existing_incentive_id}
@@ -63,7 +79,7 @@ def upload(
         )
         if offending and not skip_invalid:
             staging.close()
-            raise InvalidCodes(offending, counter.count)
+            raise InvalidCodes(offending, counter.empty)
         stored = staging.commit_into(incentive, (c.position for c in conflicts))
         events.record(
             tx,
@@ -72,24 +88,28 @@ def upload(
             incentive_id=incentive.id,
             stored=stored,
             skipped=len(offending),
-            empty=counter.count,
+            empty=counter.empty,
         )
         available = pool.counts(tx, [incentive.id])[incentive.id].available
-    return UploadResult(ref, stored, counter.count, offending, available)
+    return UploadResult(ref, stored, counter.empty, offending, available)
 
 
-class _EmptyCounter:
-    count = 0
+class _Counter:
+    """Entries with text, and empty ones, seen while streaming."""
+
+    entries = 0
+    empty = 0
 
 
 def _valid_rows(
-    entries: Iterable[Entry | EmptyEntry], invalid: list[Offending], empties: _EmptyCounter
+    entries: Iterable[Entry | EmptyEntry], invalid: list[Offending], counter: _Counter
 ) -> Iterator[tuple[int, int, str, str]]:
     """Staging rows for the well-formed entries; collects the others as it goes."""
     for entry in entries:
         if isinstance(entry, EmptyEntry):
-            empties.count += 1
+            counter.empty += 1
             continue
+        counter.entries += 1
         reason = check_code(entry.text)
         if reason is not None:
             invalid.append(Offending(entry.position, entry.line, entry.text, reason))

@@ -12,7 +12,8 @@ Exceptions::
     DomainError
     └── InvalidCodes           offending entries + empty count (exit status 1)
     UsageError
-    └── InvalidUploadFormat    the stream is not a code list we can read (exit status 2)
+    ├── InvalidUploadFormat    the stream is not a code list we can read (exit status 2)
+    └── NoCodes                the input holds no code at all (exit status 2)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Literal, TextIO
 # One definition each: the rule and the column width.
 from store.models import MAX_CODE_KEY_LENGTH, MAX_CODE_LENGTH
 from sync.errors import DomainError, UsageError
+from sync.fields import CONTROL_CATEGORIES
 
 # Characters asked of the stream per read: large enough to keep the read loop cheap, small
 # enough that "flat memory" means kilobytes.
@@ -52,10 +54,9 @@ _BOM = "\ufeff"
 _TEXT_SEPARATOR = re.compile(r"\r\n|[,\r\n]")
 # Printable ASCII except space (0x20) and comma (0x2C): the common case, checked in one go.
 _PLAIN_ASCII_CODE = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
-# Control characters in the broad sense: C0/C1 controls, format characters (zero-width
-# joiners, BOM, bidi overrides that make a code look different from what it is), and the
-# Unicode line and paragraph separators.
-_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Control characters in the broad sense (sync.fields): in a code even the zero-width joiners
+# a name may hold are refused, since they make a code look different from what it is.
+_CONTROL_CATEGORIES = CONTROL_CATEGORIES
 # Surrogates (from undecodable bytes), private use and unassigned code points: no font
 # shows them and no one can type them.
 _UNPRINTABLE_CATEGORIES = frozenset({"Cs", "Co", "Cn"})
@@ -101,6 +102,22 @@ class InvalidUploadFormat(UsageError):
         super().__init__(f"Cannot read the codes{where}: {reason}")
 
 
+class NoCodes(UsageError):
+    """An upload without a single code: empty, only separators, or only a header."""
+
+    def __init__(self, source: str, empty_count: int = 0) -> None:
+        self.source, self.empty_count = source, empty_count
+        found = (
+            f" (only {empty_count} empty {'entry' if empty_count == 1 else 'entries'})"
+            if empty_count
+            else ""
+        )
+        super().__init__(
+            f"{source[:1].upper()}{source[1:]} has no codes{found}: give the codes separated "
+            f"by commas or line breaks, or a .csv file with a '{CODE_HEADER}' column"
+        )
+
+
 class InvalidCodes(DomainError):
     """Entries of an upload that cannot be stored; the upload as a whole is refused.
 
@@ -126,6 +143,8 @@ def iter_entries(stream: TextIO, *, fmt: Format) -> Iterator[Entry | EmptyEntry]
     ``\\r``) and trimmed; a blank line or a stray comma gives an ``EmptyEntry``. A line's
     trailing comma (``A,\\nB,\\n``) and the end of the input do not make empty entries,
     since both are normal in pasted lists.
+    A first line that is exactly ``code`` (any case) is a header, as in a CSV file: it is
+    skipped and the entries after it are numbered from 1.
     ``csv``: the first row is a header naming a ``code`` column (any case; other columns
     are ignored); each following row's ``code`` cell is one entry.
 
@@ -231,6 +250,10 @@ def _iter_text(stream: TextIO) -> Iterator[Entry | EmptyEntry]:
                 _check_record_size(len(piece), line)
             text = piece.strip()
             separator = match.group()
+            if line == 1 and position == 0 and separator != "," and _is_header(text):
+                line += 1
+                skip_newline = separator == "\r" and start == len(chunk)
+                continue
             if separator == ",":
                 position += 1
                 yield Entry(position, text, line) if text else EmptyEntry(position, line)
@@ -248,8 +271,13 @@ def _iter_text(stream: TextIO) -> Iterator[Entry | EmptyEntry]:
             pending_size += len(rest)
             _check_record_size(pending_size, line)
     text = "".join(pending).strip()
-    if text:
+    if text and not (line == 1 and position == 0 and _is_header(text)):
         yield Entry(position + 1, text, line)
+
+
+def _is_header(text: str) -> bool:
+    """A first line that is exactly ``code`` (any case): a header, in a text file too."""
+    return text.casefold() == CODE_HEADER
 
 
 def _iter_csv(stream: TextIO) -> Iterator[Entry | EmptyEntry]:
@@ -261,7 +289,7 @@ def _iter_csv(stream: TextIO) -> Iterator[Entry | EmptyEntry]:
             "and one code per row"
         )
     header = [header[0].removeprefix(_BOM), *header[1:]]
-    columns = [i for i, name in enumerate(header) if name.strip().casefold() == CODE_HEADER]
+    columns = [i for i, name in enumerate(header) if _is_header(name.strip())]
     if len(columns) != 1:
         found = ", ".join(display_entry(name) for name in header)
         if columns:

@@ -20,15 +20,27 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
-from store.db import DEFAULT_DATABASE_URL, redact_url
+from integrations.urls import redact_url
+from store.db import DEFAULT_DATABASE_URL
+from store.db import redact_url as redact_database_url
 from sync.errors import UsageError
 
 CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
 DEFAULT_CONFIG_FILE = "promosync.toml"
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Printable ASCII without the space: what every token, key and secret we use is made of.
+_SECRET_VALUE = re.compile(r"[\x21-\x7e]+")
 
 
 class ConfigError(UsageError):
@@ -45,6 +57,7 @@ class Secret:
         self.key = key
 
     def reveal(self) -> str:
+        """The value; ``ConfigError`` naming the variable (never the value) if it is unusable."""
         if self.env_var is None:
             assert self._literal is not None
             return self._literal
@@ -53,6 +66,12 @@ class Secret:
             raise ConfigError(
                 f"{self.key} refers to ${{{self.env_var}}}, which is not set: export "
                 f"{self.env_var} in the environment promosync runs in"
+            )
+        problem = secret_problem(value)
+        if problem is not None:
+            raise ConfigError(
+                f"{self.key} refers to ${{{self.env_var}}}, which {problem}: export "
+                f"{self.env_var} with the exact value, nothing around it"
             )
         return value
 
@@ -63,12 +82,39 @@ class Secret:
     __str__ = __repr__
 
 
-def _secret(value: Any, key: str) -> Secret | None:
+def secret_problem(value: str) -> str | None:
+    """What makes ``value`` unusable as a token or secret (phrased without showing it).
+
+    Tokens, keys and secrets are printable ASCII without whitespace; anything else is a
+    copy accident (a trailing newline from a file, a typographic quote) that would fail
+    later as an encoding crash or as credentials refused after retries.
+    """
+    if _SECRET_VALUE.fullmatch(value):
+        return None
+    if any(char.isspace() for char in value):
+        return "holds whitespace or a line break (a trailing newline from a file?)"
+    if not value.isascii():
+        return "holds a non-ASCII character (a typographic quote or dash from a copy?)"
+    return "holds a control character"
+
+
+def _secret(value: Any, info: ValidationInfo) -> Secret | None:
+    """The one validator of every secret field: ``${ENV_VAR}`` or a usable literal."""
     if value is None or isinstance(value, Secret):
         return value
     if not isinstance(value, str) or not value.strip():
         raise ValueError('must be a non-empty string, e.g. "${SHOPIFY_ACCESS_TOKEN}"')
-    return Secret(value, key=key)
+    secret = Secret(value, key=info.field_name or "secret")
+    problem = None if secret.env_var else secret_problem(value)
+    if problem is not None:
+        raise ValueError(
+            f'{problem}: write the exact value, or better "${{ENV_VAR}}" and export it'
+        )
+    return secret
+
+
+#: A secret field: ``"${ENV_VAR}"`` (read when first needed) or a literal, never shown.
+SecretField = Annotated[Secret | None, BeforeValidator(_secret)]
 
 
 class _Section(BaseModel):
@@ -80,17 +126,12 @@ class ShopifyShopConfig(_Section):
 
     platform: Literal["shopify"]
     shop: str
-    access_token: Secret | None = None
+    access_token: SecretField = None
     client_id: str | None = None
-    client_secret: Secret | None = None
-    webhook_secret: Secret | None = None
+    client_secret: SecretField = None
+    webhook_secret: SecretField = None
     admin_api_url: str | None = None
     bulk_threshold: int = Field(default=10_000, ge=1)
-
-    @field_validator("access_token", "client_secret", "webhook_secret", mode="before")
-    @classmethod
-    def _secrets(cls, value: Any, info: Any) -> Secret | None:
-        return _secret(value, info.field_name)
 
     @field_validator("shop")
     @classmethod
@@ -113,14 +154,9 @@ class WooShopConfig(_Section):
 
     platform: Literal["woocommerce"]
     url: str
-    consumer_key: Secret | None = None
-    consumer_secret: Secret | None = None
-    webhook_secret: Secret | None = None
-
-    @field_validator("consumer_key", "consumer_secret", "webhook_secret", mode="before")
-    @classmethod
-    def _secrets(cls, value: Any, info: Any) -> Secret | None:
-        return _secret(value, info.field_name)
+    consumer_key: SecretField = None
+    consumer_secret: SecretField = None
+    webhook_secret: SecretField = None
 
     @field_validator("url")
     @classmethod
@@ -175,7 +211,7 @@ class Config(_Section):
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # The database URL may hold a password: shown redacted, like every secret.
         for name, value in super().__repr_args__():
-            yield name, redact_url(value) if name == "database_url" else value
+            yield name, redact_database_url(value) if name == "database_url" else value
 
     def store(self, name: str | None) -> tuple[str, ShopifyShopConfig | WooShopConfig]:
         """The named store, or the only one when no name is given."""
@@ -203,7 +239,7 @@ def check_url(value: str) -> str:
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return value.rstrip("/")
     raise ValueError(
-        f"'{value}' must be an https:// URL (plain http:// only for loopback addresses)"
+        f"'{redact_url(value)}' must be an https:// URL (plain http:// only for loopback addresses)"
     )
 
 

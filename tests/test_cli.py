@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -253,3 +254,77 @@ def test_a_malformed_field_exits_2_with_one_sentence_and_changes_nothing(
     _, out, _ = run("--json", "codes", "status", "summer/kit")
     assert json.loads(out)["released"] == []
     assert run("creators", "show", "summer", "jane")[0] == 2  # not added
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (("--codes", ",,,"), "The --codes text has no codes (only 3 empty entries): "),
+        (("--codes", ""), "The --codes text has no codes: "),
+        (("--file", "empty.txt"), "The file empty.txt has no codes: "),
+        (("--file", "header.txt"), "The file header.txt has no codes: "),
+        (("--file", "header.csv"), "The file header.csv has no codes: "),
+        (("--file", "-"), "The standard input has no codes (only 3 empty entries): "),
+    ],
+)
+def test_an_upload_without_a_single_code_exits_2_naming_the_input(
+    run: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    source: tuple[str, str],
+    message: str,
+) -> None:
+    setup_campaign(run)
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "header.txt").write_text("code\n")
+    (tmp_path / "header.csv").write_text("id,code\n")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n\n"))
+    status, out, err = run("codes", "upload", "summer/kit", *source)
+    assert status == 2 and out == ""
+    assert err.startswith(f"error: {message}give the codes separated by commas or line breaks")
+    assert err.count("\n") == 1
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["counts"]["total"] == 2
+
+
+def test_a_code_header_line_in_a_text_file_is_not_stored_as_a_code(
+    run: Run, tmp_path: Path
+) -> None:
+    setup_campaign(run)
+    (tmp_path / "codes.txt").write_text("Code\nTXT001\nTXT002\n")
+    status, out, _ = run("codes", "upload", "summer/kit", "--file", "codes.txt")
+    assert status == 0 and out.startswith("Stored 2 codes in summer/kit; 4 available now.")
+    status, _, err = run("codes", "upload", "summer/kit", "--codes", "CODE")  # a lone header
+    assert status == 2 and "has no codes" in err
+    _, out, _ = run("--json", "codes", "status", "summer/kit")
+    assert json.loads(out)["counts"]["total"] == 4
+
+
+def test_file_dash_reads_the_codes_from_standard_input(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_campaign(run)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("code\nDASH01\nDASH02\n"))
+    status, out, err = run("codes", "upload", "summer/kit", "--file", "-")
+    assert (status, err) == (0, "")
+    assert out.startswith("Stored 2 codes in summer/kit; 4 available now.")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("id,code\n1,DASH03\n"))
+    status, out, _ = run("codes", "upload", "summer/kit", "--file", "-", "--format", "csv")
+    assert status == 0 and out.startswith("Stored 1 code ")
+
+
+@pytest.mark.parametrize("token", ["shpat_0123456789abcdef\n", "shpat_0123456789abcdé"])
+def test_an_unusable_token_exits_2_at_once_naming_the_variable(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> None:
+    # Nothing listens on the discard port: had the token been sent, the command would retry.
+    (tmp_path / "promosync.toml").write_text(
+        '[stores.main]\nplatform = "shopify"\nshop = "brand"\n'
+        'access_token = "${SHOPIFY_ACCESS_TOKEN}"\n'
+        'admin_api_url = "http://127.0.0.1:9/admin/api/2026-10/graphql.json"\n'
+    )
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", token)
+    status, out, err = run("--config", "promosync.toml", "stores", "check", "main")
+    assert status == 2 and out == ""
+    assert err.startswith("error: access_token refers to ${SHOPIFY_ACCESS_TOKEN}, which holds")
+    assert "0123456789" not in err and "Traceback" not in err and err.count("\n") == 1

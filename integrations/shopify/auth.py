@@ -23,8 +23,8 @@ from integrations.shopify.errors import (
     ErrorContext,
     ServerError,
     TransportError,
-    display_url,
 )
+from integrations.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class ClientCredentials:
             self._shop,
             TOKEN_GRANT_OPERATION,
             self.credential_hint,
-            url=display_url(self._token_url),
+            url=redact_url(self._token_url),
         )
         # ASSUMPTION: the endpoint takes the RFC 6749 form-encoded body (Shopify's page lists
         # the three parameters "in the request body"; its Node library sends the same as JSON).

@@ -36,10 +36,10 @@ from integrations.shopify.errors import (
     ShopifyError,
     ThrottledError,
     TransportError,
-    display_url,
 )
 from integrations.shopify.pacing import CostPacer
 from integrations.shopify.queries import Operation
+from integrations.urls import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class ShopifyClient:
         credential once (client-credentials grant), retried like any other.
         """
         context = ErrorContext(
-            self.shop, operation_name, self._auth.credential_hint, url=display_url(self.endpoint)
+            self.shop, operation_name, self._auth.credential_hint, url=redact_url(self.endpoint)
         )
         body = {
             "query": document,
@@ -223,7 +223,7 @@ class ShopifyClient:
         since a finished bulk file never changes.
         """
         context = ErrorContext(
-            self.shop, operation, self._auth.credential_hint, url=display_url(url)
+            self.shop, operation, self._auth.credential_hint, url=redact_url(url)
         )
 
         def one_pass(skip: int) -> Iterator[dict[str, Any]]:

@@ -38,7 +38,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit
 
 from integrations.ports import ShopConfigError, ShopError, ShopReferenceError
 
@@ -55,7 +54,7 @@ class ErrorContext:
     credential_hint: str = "SHOPIFY_ACCESS_TOKEN"  # what the merchant should check on 401
     status: int | None = None
     request_id: str | None = None
-    url: str | None = None  # the URL called, without credentials or query (display_url)
+    url: str | None = None  # the URL called, without credentials or query (redact_url)
 
     def with_response(self, status: int | None, request_id: str | None) -> ErrorContext:
         """The same context, completed with what a response told us."""
@@ -70,18 +69,6 @@ class ErrorContext:
             parts.append(f"request id {self.request_id}")
         at = f" at {self.url}" if self.url else ""
         return f"{self.shop}{at} ({', '.join(parts)})"
-
-
-def display_url(url: str) -> str:
-    """``url`` fit for a message: no user:password, no query (pre-signed URLs carry keys there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    host = f"[{host}]" if ":" in host else host  # an IPv6 literal
-    try:
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:  # not a port number: leave it out rather than fail while reporting
-        port = ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class ShopifyError(ShopError):

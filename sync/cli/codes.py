@@ -13,8 +13,11 @@ from sync import codes
 from sync.cli.app import App, pass_app
 from sync.codes_input import detect_format
 from sync.errors import UsageError
+from sync.fields import printable
 from sync.report_render import Column, render_csv, render_json, render_table
 from sync.wording import plural
+
+STDIN = "-"  # as a file name (`--file -`) or on its own: read the codes from standard input
 
 
 @click.group("codes")
@@ -30,7 +33,7 @@ def group() -> None:
     "--file",
     "path",
     type=click.Path(dir_okay=False),
-    help="A .txt or .csv (with a code column) file.",
+    help="A .txt or .csv (with a code column) file; - reads standard input.",
 )
 @click.option(
     "--format",
@@ -50,25 +53,25 @@ def upload(
     skip_invalid: bool,
 ) -> None:
     """Add codes to an incentive's pool: all or nothing unless --skip-invalid."""
-    sources = [s for s in (codes_text is not None, path is not None, stdin_marker == "-") if s]
-    if stdin_marker not in (None, "-"):
+    sources = [s for s in (codes_text is not None, path is not None, stdin_marker == STDIN) if s]
+    if stdin_marker not in (None, STDIN):
         raise UsageError(f"Unexpected argument '{stdin_marker}': use - to read codes from stdin")
     if len(sources) != 1:
         raise UsageError("Give the codes one way: --codes TEXT, --file PATH, or - for stdin")
     with ExitStack() as stack:
         stream: TextIO
         if codes_text is not None:
-            stream = io.StringIO(codes_text)
-        elif path is not None:
+            stream, source = io.StringIO(codes_text), "the --codes text"
+        elif path is not None and path != STDIN:
             try:
                 stream = stack.enter_context(open(path, encoding="utf-8-sig", newline=""))
             except OSError as error:
                 raise UsageError(f"Cannot read {path}: {error.strerror}") from None
-            fmt = fmt or detect_format(path)
-        else:
-            stream = sys.stdin
+            fmt, source = fmt or detect_format(path), f"the file {printable(path)}"
+        else:  # `-` or `--file -`
+            stream, source = sys.stdin, "the standard input"
         result = codes.upload(
-            app.db, incentive, stream, fmt=fmt or "text", skip_invalid=skip_invalid
+            app.db, incentive, stream, fmt=fmt or "text", skip_invalid=skip_invalid, source=source
         )
 
     def text() -> str:

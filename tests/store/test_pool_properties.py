@@ -53,7 +53,7 @@ from store.models import (
     Rejection,
 )
 from sync import campaigns, codes, creators, incentives, moves
-from sync.codes_input import InvalidCodes
+from sync.codes_input import InvalidCodes, NoCodes
 from sync.errors import DomainError, OutOfCodes
 
 CAMPAIGN = "summer"
@@ -232,6 +232,12 @@ class PoolMachine(RuleBasedStateMachine):
             listed.insert(data.draw(st.integers(0, len(listed)), label="at"), variant)
         while listed and listed[-1] == "":  # the end of the input makes no empty entry
             listed.pop()
+        if not any(listed):  # not a single code: refused as a whole, nothing changes
+            before = snapshot(self.db)
+            with pytest.raises(NoCodes):
+                codes.upload(self.db, f"{CAMPAIGN}/{key}", _stream("\n".join(listed)))
+            assert snapshot(self.db).comparable() == before.comparable()
+            return
 
         expected: dict[int, str] = {}  # position -> reason prefix
         first_seen: dict[str, int] = {}

@@ -57,6 +57,38 @@ def test_text_entries_are_separated_by_commas_and_newlines_and_trimmed() -> None
     ]
 
 
+@pytest.mark.parametrize("header", ["code", "CODE", " Code ", "\ufeffcode"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_a_first_line_that_is_exactly_code_is_a_header_in_a_text_file(
+    header: str, newline: str
+) -> None:
+    assert entries(f"{header}{newline}A1{newline}B2") == [Entry(1, "A1", 2), Entry(2, "B2", 3)]
+
+
+def test_a_code_header_split_from_its_line_break_by_a_chunk_is_still_a_header() -> None:
+    text = "code\r\n" + "A1\n"
+    chunked = io.StringIO(text, newline="")
+    reads = iter([text[:5], text[5:], ""])  # "code\r" | "\nA1\n"
+    chunked.read = lambda size=-1: next(reads)  # type: ignore[method-assign]
+    assert list(iter_entries(chunked, fmt="text")) == [Entry(1, "A1", 2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("code", []),
+        ("code\n", []),
+        ("A1\ncode", ["A1", "code"]),
+        ("codes\nA1", ["codes", "A1"]),
+        ("code,A1", ["code", "A1"]),
+        ("A1,code", ["A1", "code"]),
+        ("\ncode\nA1", ["code", "A1"]),
+    ],
+)
+def test_only_a_first_line_of_exactly_code_is_a_header(text: str, expected: list[str]) -> None:
+    assert codes(text) == expected
+
+
 def test_text_stray_commas_and_blank_lines_are_empty_entries_with_their_position() -> None:
     assert entries("A,,B\n\n   \nC") == [
         Entry(1, "A", 1),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from integrations.urls import redact_url
 from sync import config
 from sync.config import ConfigError
 
@@ -116,3 +117,86 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     loaded = config.load(str(example))
     assert set(loaded.stores) >= {"main", "woo"}
+
+
+# --- secrets and URLs never shown; tokens checked when read ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://admin:shpat_leaked@evil.example.com/admin/api/graphql.json",
+        "http://evil.example.com/admin/api/graphql.json?access_token=shpat_leaked",
+        "ftp://evil.example.com/x#shpat_leaked",
+    ],
+)
+def test_a_config_error_about_a_url_never_shows_credentials_or_query(
+    tmp_path: Path, url: str
+) -> None:
+    path = write(tmp_path, SHOPIFY + f'admin_api_url = "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(path))
+    message = str(caught.value)
+    assert "shpat_leaked" not in message
+    assert "admin_api_url" in message and "evil.example.com" in message and "https://" in message
+
+
+def test_redact_url_keeps_what_is_needed_to_fix_it() -> None:
+    assert redact_url("https://k:s@h.example.com:8443/p/q?token=t#f") == (
+        "https://***@h.example.com:8443/p/q?***#***"
+    )
+    assert redact_url("https://h.example.com/p") == "https://h.example.com/p"
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("shpat_secret_value\n", "whitespace or a line break"),
+        ("shpat_secret value", "whitespace or a line break"),
+        ("shpat_secret_valuë", "non-ASCII"),
+        ("shpat_secret_value\u2019", "non-ASCII"),
+        ("shpat_secret\x7fvalue", "control character"),
+    ],
+)
+def test_an_unusable_token_in_the_environment_is_refused_naming_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    _, store = config.load(str(write(tmp_path, SHOPIFY))).store("main")
+    assert store.access_token is not None
+    monkeypatch.setenv("SHOPIFY_ACCESS_TOKEN", value)
+    with pytest.raises(ConfigError) as caught:
+        store.access_token.reveal()
+    message = str(caught.value)
+    assert message.startswith("access_token refers to ${SHOPIFY_ACCESS_TOKEN}, which holds")
+    assert problem in message and "shpat" not in message
+
+
+@pytest.mark.parametrize("field", ["access_token", "client_secret", "webhook_secret"])
+def test_an_unusable_literal_secret_is_refused_when_the_file_is_read(
+    tmp_path: Path, field: str
+) -> None:
+    text = SHOPIFY.replace('access_token = "${SHOPIFY_ACCESS_TOKEN}"\n', "").replace(
+        'webhook_secret = "${SHOPIFY_API_SECRET}"\n', ""
+    )
+    path = write(tmp_path, text + f'{field} = "shpat_leaked \\u00e9"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(path))
+    message = str(caught.value)
+    assert f"stores.main.{field}: holds whitespace" in message and "shpat_leaked" not in message
+
+
+def test_one_validator_serves_every_secret_field_of_every_platform(tmp_path: Path) -> None:
+    woo = (
+        '[stores.woo]\nplatform = "woocommerce"\nurl = "https://shop.example.com"\n'
+        'consumer_key = "ck_ok"\nconsumer_secret = "cs bad"\nwebhook_secret = "${WC_HOOK}"\n'
+    )
+    with pytest.raises(ConfigError, match="stores.woo.consumer_secret: holds whitespace"):
+        config.load(str(write(tmp_path, woo)))
+    loaded = config.load(str(write(tmp_path, woo.replace("cs bad", "cs_ok"))))
+    store = loaded.stores["woo"]
+    secrets = (store.consumer_key, store.consumer_secret, store.webhook_secret)  # type: ignore[union-attr]
+    assert [(s.key, s.env_var) for s in secrets if s is not None] == [
+        ("consumer_key", None),
+        ("consumer_secret", None),
+        ("webhook_secret", "WC_HOOK"),
+    ]

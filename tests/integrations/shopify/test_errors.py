@@ -8,6 +8,7 @@ import pytest
 
 from integrations.shopify import classify
 from integrations.shopify import errors as e
+from integrations.urls import redact_url
 from tests.integrations.shopify.builders import SHOP, cost
 
 CTX = e.ErrorContext(SHOP, "DiscountByCode")
@@ -162,7 +163,7 @@ def test_user_errors_list_every_field_and_code() -> None:
     ],
 )
 def test_messages_name_the_url_called_without_credentials_or_query(url: str, shown: str) -> None:
-    context = e.ErrorContext(SHOP, "ShopCheck", url=e.display_url(url))
+    context = e.ErrorContext(SHOP, "ShopCheck", url=redact_url(url))
     message = str(classify.error_for_response(context, 503, {}, None))
     assert f"{SHOP} at {shown} (operation ShopCheck, HTTP 503)" in message
     assert "s3cret" not in message and "deadbeef" not in message and "token=" not in message
