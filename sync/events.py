@@ -8,8 +8,8 @@ from store import events
 from store.db import Database
 from store.events import LoggedEvent
 from sync import lookup
-from sync.creators import check_handle
 from sync.errors import UsageError
+from sync.fields import check_handle
 
 #: How many of the newest events are shown unless asked otherwise.
 DEFAULT_LIMIT = 100

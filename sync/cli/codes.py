@@ -11,7 +11,7 @@ import click
 
 from sync import codes
 from sync.cli.app import App, pass_app
-from sync.codes_input import detect_format
+from sync.codes_input import Format, detect_format
 from sync.errors import UsageError
 from sync.fields import printable
 from sync.report_render import Column, render_csv, render_json, render_table
@@ -49,7 +49,7 @@ def upload(
     stdin_marker: str | None,
     codes_text: str | None,
     path: str | None,
-    fmt: str | None,
+    fmt: Format | None,
     skip_invalid: bool,
 ) -> None:
     """Add codes to an incentive's pool: all or nothing unless --skip-invalid."""
