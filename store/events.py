@@ -8,10 +8,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-from collections.abc import Sequence
 from typing import Any
-
-from sqlalchemy import select
 
 from store.db import Tx
 from store.models import Event
@@ -52,10 +49,3 @@ def record(
             detail=detail,
         )
     )
-
-
-def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:
-    stmt = (
-        select(Event).where(Event.campaign_id == campaign_id).order_by(Event.id.desc()).limit(limit)
-    )
-    return tx.scalars(stmt).all()

@@ -8,6 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from sqlalchemy import func, select
 
+from store.chunks import chunked
 from store.db import Tx
 from store.models import Assignment, Code, Creator, Incentive, Membership
 from store.models_sync import OrderCode, ShopOrder, UsageObservation
@@ -80,31 +81,39 @@ def usage_by_code(tx: Tx, code_ids: list[int]) -> dict[int, CodeUsage]:
         return {}
     latest: dict[int, int] = {}
     first_seen: dict[int, datetime] = {}
-    observations = (
-        select(UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at)
-        .where(UsageObservation.code_id.in_(code_ids))
-        .order_by(UsageObservation.observed_at)
-    )
-    for code_id, count, at in tx.execute(observations):
-        latest[code_id] = count
-        if count > 0 and code_id not in first_seen:
-            first_seen[code_id] = at
     orders: dict[int, tuple[Decimal, datetime, list[int]]] = {}
-    used = (
-        select(ShopOrder.id, ShopOrder.total, ShopOrder.processed_at, OrderCode.code_id)
-        .join(OrderCode, OrderCode.order_id == ShopOrder.id)
-        .where(
-            OrderCode.code_id.is_not(None),
-            ShopOrder.cancelled.is_(False),
-            ShopOrder.test.is_(False),
-            func.upper(ShopOrder.financial_status).not_in(NOT_REVENUE),
-            ShopOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(code_ids))),
+    for chunk in chunked(code_ids):
+        # Each code's observations fall in one chunk, so per-code order holds.
+        observations = (
+            select(
+                UsageObservation.code_id, UsageObservation.usage_count, UsageObservation.observed_at
+            )
+            .where(UsageObservation.code_id.in_(chunk))
+            .order_by(UsageObservation.observed_at)
         )
-        .order_by(ShopOrder.id, OrderCode.id)
-    )
-    for order_id, total, processed_at, used_code in tx.execute(used):
-        if used_code is not None:  # filtered in SQL; narrows the type
-            orders.setdefault(order_id, (total, processed_at, []))[2].append(used_code)
+        for code_id, count, at in tx.execute(observations):
+            latest[code_id] = count
+            if count > 0 and code_id not in first_seen:
+                first_seen[code_id] = at
+        used = (
+            select(ShopOrder.id, ShopOrder.total, ShopOrder.processed_at, OrderCode.code_id)
+            .join(OrderCode, OrderCode.order_id == ShopOrder.id)
+            .where(
+                OrderCode.code_id.is_not(None),
+                ShopOrder.cancelled.is_(False),
+                ShopOrder.test.is_(False),
+                func.upper(ShopOrder.financial_status).not_in(NOT_REVENUE),
+                ShopOrder.id.in_(select(OrderCode.order_id).where(OrderCode.code_id.in_(chunk))),
+            )
+            .order_by(ShopOrder.id, OrderCode.id)
+        )
+        in_chunk: dict[int, tuple[Decimal, datetime, list[int]]] = {}
+        for order_id, total, processed_at, used_code in tx.execute(used):
+            if used_code is not None:  # filtered in SQL; narrows the type
+                in_chunk.setdefault(order_id, (total, processed_at, []))[2].append(used_code)
+        # An order whose codes span chunks comes back whole from each: keep the first.
+        for order_id, found in in_chunk.items():
+            orders.setdefault(order_id, found)
     revenue: dict[int, Decimal] = {}
     order_counts: dict[int, int] = {}
     for total, processed_at, codes in orders.values():
