@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TypeVar
 
-#: Values per ``IN (...)`` list or rows per bulk insert: far below either database's limit.
-PARAMETER_CHUNK = 1_000
+#: Values per ``IN (...)`` list or rows per bulk insert: with a few columns per row still
+#: well below PostgreSQL's 65,535 parameters and SQLite's 32,766.
+PARAMETER_CHUNK = 5_000
 
 T = TypeVar("T")
 

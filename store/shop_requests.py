@@ -6,6 +6,7 @@ answers, so a run that died in between is reconciled by the next one.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -40,15 +41,17 @@ def request_codes(tx: Tx, incentive_id: int, scope: str, codes: Sequence[tuple[s
 
 def settle_requests(tx: Tx, incentive_id: int, outcomes: dict[str, str | None]) -> None:
     """Mark requests by code norm: None → created, an error code → failed."""
-    for chunk in chunked(outcomes):
-        requests = tx.scalars(
-            select(CodeRequest).where(
-                CodeRequest.incentive_id == incentive_id, CodeRequest.code_norm.in_(chunk)
+    by_outcome: dict[str | None, list[str]] = defaultdict(list)
+    for norm, error in outcomes.items():
+        by_outcome[error].append(norm)
+    for error, norms in by_outcome.items():
+        state = "created" if error is None else "failed"
+        for chunk in chunked(norms):
+            tx.execute(
+                update(CodeRequest)
+                .where(CodeRequest.incentive_id == incentive_id, CodeRequest.code_norm.in_(chunk))
+                .values(state=state, error=error)
             )
-        )
-        for request in requests:
-            error = outcomes[request.code_norm]
-            request.state, request.error = ("created", None) if error is None else ("failed", error)
 
 
 def open_requests(tx: Tx, incentive_id: int) -> list[tuple[str, str]]:
