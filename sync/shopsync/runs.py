@@ -42,7 +42,7 @@ class Run:
     def __init__(self, db: Database, run_id: int) -> None:
         self.db, self.id = db, run_id
         self.counts: dict[str, int | None] = {}
-        self._finished = False
+        self.finished = False
 
     def count(self, **counts: int | None) -> None:
         """Set counts (``fetched``, ``stored``, ``skipped``, ``quarantined``, ``expected``)."""
@@ -56,7 +56,7 @@ class Run:
         """Close the run ``ok`` in the job's last transaction (committed with its data)."""
         self.count(**counts)
         shop_sync.finish_run(tx, self.id, "ok", None, **self.counts)
-        self._finished = True
+        self.finished = True
 
 
 @contextmanager
@@ -76,7 +76,7 @@ def sync_run(
         with db.transaction() as tx:
             shop_sync.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
         raise
-    if not run._finished:
+    if not run.finished:
         with db.transaction() as tx:
             run.finish(tx)
 
