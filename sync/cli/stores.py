@@ -76,10 +76,7 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     The same sync first disables the codes of creators dropped under
     on_drop = disable (see `sync revoke`).
     """
-    if incentive is not None:
-        names = [stores.for_incentive(app.db, app.config, incentive, store_name)]
-    else:
-        names = stores.for_all_linked(app.db, app.config, store_name)
+    names = stores.for_command(app.db, app.config, incentive, store_name)
     outcomes = []
     for name in names:
         with open_shop(app.config, name) as (_, shop):
@@ -112,10 +109,7 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
 @pass_app
 def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
     """Record how often each released code was used."""
-    if incentive is not None:
-        names = [stores.for_incentive(app.db, app.config, incentive, store_name)]
-    else:
-        names = stores.for_all_linked(app.db, app.config, store_name)
+    names = stores.for_command(app.db, app.config, incentive, store_name)
     results = []
     for name in names:
         with open_shop(app.config, name) as (_, shop):

@@ -60,7 +60,7 @@ class PoolKeepsChanging(DomainError):
     def __init__(self, ref: str) -> None:
         super().__init__(
             f"Codes kept arriving in the pool of '{ref}' while it was being linked: stop "
-            f"uploads into it and run `promosync incentives link` again"
+            f"uploads into it and run `promosync incentives link {ref} ...` again"
         )
 
 

@@ -58,3 +58,10 @@ def for_all_linked(db: Database, config: Config, store_name: str | None) -> list
         return [named(config, store_name)]
     with db.transaction() as tx:
         return sorted({link.store_name for link in shop_sync.linked_incentives(tx)})
+
+
+def for_command(db: Database, config: Config, ref: str | None, store_name: str | None) -> list[str]:
+    """The stores of a job on one incentive (``ref``) or on every linked one."""
+    if ref is not None:
+        return [for_incentive(db, config, ref, store_name)]
+    return for_all_linked(db, config, store_name)
