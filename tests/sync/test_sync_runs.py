@@ -20,7 +20,7 @@ from store.db import Database
 from store.models import utcnow
 from store.models_sync import SyncRun
 from sync import moves
-from sync.shopsync import common, generate, orders, pull, revoke, runs, usage
+from sync.shopsync import common, generate, jobs, orders, pull, revoke, runs, usage
 from tests import builders
 from tests.sync.test_shop_sync import STORE, connect, linked_campaign
 
@@ -158,3 +158,14 @@ def test_a_run_that_is_alive_is_left_running(db: Database) -> None:
         status = {i: st for i, st in tx.execute(select(SyncRun.id, SyncRun.status))}
     assert status[mine] == status[remote_fresh] == status[other_job] == "running"
     assert status[remote_stale] == "failed"
+
+
+def test_sync_pull_service_revokes_first_then_pulls(
+    db: Database, shop: SandboxShop, store: ShopifyShop
+) -> None:
+    target = released_target(db, shop, store)
+
+    result = jobs.sync_pull(db, store, STORE)
+
+    assert (result.revoked, [p.incentive for p in result.pulls]) == (1, [target.ref])
+    assert [kind for kind, _, _ in run_rows(db)][-2:] == ["revoke", "pull"]
