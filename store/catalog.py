@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from store.chunks import chunked
 from store.db import Tx
 from store.models import (
     Assignment,
@@ -207,15 +208,15 @@ def releases_of(tx: Tx, incentive_id: int) -> list[tuple[Assignment, Code, Creat
 
 def incentive_refs(tx: Tx, incentive_ids: Iterable[int]) -> dict[int, str]:
     """``{id: "campaign/incentive"}`` for naming incentives in messages."""
-    ids = list(incentive_ids)
-    if not ids:
-        return {}
-    stmt = (
-        select(Incentive.id, Campaign.key, Incentive.key)
-        .join(Campaign, Campaign.id == Incentive.campaign_id)
-        .where(Incentive.id.in_(ids))
-    )
-    return {i: f"{c}/{k}" for i, c, k in tx.execute(stmt).all()}
+    refs: dict[int, str] = {}
+    for chunk in chunked(incentive_ids):
+        stmt = (
+            select(Incentive.id, Campaign.key, Incentive.key)
+            .join(Campaign, Campaign.id == Incentive.campaign_id)
+            .where(Incentive.id.in_(chunk))
+        )
+        refs.update((i, f"{c}/{k}") for i, c, k in tx.execute(stmt).all())
+    return refs
 
 
 def all_incentives(tx: Tx) -> list[tuple[Campaign, Incentive]]:

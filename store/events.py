@@ -8,7 +8,6 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,13 +53,6 @@ def record(
             detail=detail,
         )
     )
-
-
-def recent(tx: Tx, campaign_id: int, limit: int = 50) -> Sequence[Event]:
-    stmt = (
-        select(Event).where(Event.campaign_id == campaign_id).order_by(Event.id.desc()).limit(limit)
-    )
-    return tx.scalars(stmt).all()
 
 
 @dataclass(frozen=True)

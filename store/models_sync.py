@@ -48,6 +48,10 @@ class SyncRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # "host:pid" of the process running it, and when it last showed life: a run whose
+    # process died is marked failed when the next run of the same job starts.
+    owner: Mapped[str | None] = mapped_column(String(160))
+    heartbeat_at: Mapped[datetime | None]
 
 
 class SyncCursor(Base):

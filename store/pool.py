@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 
+from store.chunks import chunked
 from store.db import Tx
 from store.models import (
     MAX_CODE_KEY_LENGTH,
@@ -64,14 +65,15 @@ class PoolCounts:
 
 def counts(tx: Tx, incentive_ids: Sequence[int]) -> dict[int, PoolCounts]:
     """Pool counts per incentive (zeros for an empty pool)."""
-    stmt = (
-        select(Code.incentive_id, Code.status, func.count())
-        .where(Code.incentive_id.in_(incentive_ids))
-        .group_by(Code.incentive_id, Code.status)
-    )
     raw: dict[int, dict[str, int]] = {i: {} for i in incentive_ids}
-    for incentive_id, status, n in tx.execute(stmt).all():
-        raw[incentive_id][status] = n
+    for chunk in chunked(raw):
+        stmt = (
+            select(Code.incentive_id, Code.status, func.count())
+            .where(Code.incentive_id.in_(chunk))
+            .group_by(Code.incentive_id, Code.status)
+        )
+        for incentive_id, status, n in tx.execute(stmt).all():
+            raw[incentive_id][status] = n
     return {
         i: PoolCounts(
             total=sum(by_status.values()),
@@ -89,6 +91,22 @@ def _lock_uploads(tx: Tx, scope: str) -> None:
     if tx.get_bind().dialect.name == "postgresql":
         key = func.hashtextextended(literal(UPLOAD_LOCK_PREFIX + scope), 0)
         tx.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def lock_incentive(tx: Tx, incentive_id: int) -> Incentive:
+    """The incentive, re-read after taking its row lock (PostgreSQL ``FOR UPDATE``).
+
+    Uploads and ``incentives link`` both take it, so one waits for the other and
+    then decides on what the other committed. (SQLite's ``BEGIN IMMEDIATE``
+    already serialises every writing transaction.)
+    """
+    stmt = (
+        select(Incentive)
+        .where(Incentive.id == incentive_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return tx.scalars(stmt).one()
 
 
 @dataclass(frozen=True)

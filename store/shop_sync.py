@@ -31,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from store.chunks import chunked
 from store.db import Tx
-from store.models import MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
+from store.models import LOCAL_SCOPE, MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
 from store.models_sync import (
     OrderCode,
     ShopOrder,
@@ -40,26 +41,79 @@ from store.models_sync import (
     SyncRun,
     UsageObservation,
 )
+from store.pool import lock_incentive
 
 GONE_FROM_STORE = "gone from store"
 SOURCE_UNUSABLE = "discount is {status} in the store"
-QUERY_CHUNK = 500
 
 
-def begin_run(tx: Tx, store_name: str, kind: str, incentive_id: int | None = None) -> SyncRun:
-    run = SyncRun(store_name=store_name, kind=kind, incentive_id=incentive_id, status="running")
+@dataclass(frozen=True)
+class RunningRun:
+    """A run row still marked running: its owner may be alive, or may have died."""
+
+    id: int
+    owner: str | None  # "host:pid"
+    heartbeat_at: datetime | None
+
+
+def running_runs(tx: Tx, store_name: str, kind: str, incentive_id: int | None) -> list[RunningRun]:
+    """Runs of the same job (store, kind, incentive) still marked running."""
+    same_incentive = (
+        SyncRun.incentive_id.is_(None)
+        if incentive_id is None
+        else SyncRun.incentive_id == incentive_id
+    )
+    stmt = select(SyncRun.id, SyncRun.owner, SyncRun.heartbeat_at).where(
+        SyncRun.store_name == store_name,
+        SyncRun.kind == kind,
+        same_incentive,
+        SyncRun.status == "running",
+    )
+    return [RunningRun(i, o, h) for i, o, h in tx.execute(stmt.order_by(SyncRun.id)).all()]
+
+
+def begin_run(
+    tx: Tx, store_name: str, kind: str, incentive_id: int | None = None, *, owner: str | None = None
+) -> int:
+    """A new run row, marked running; returns its id."""
+    now = utcnow()
+    run = SyncRun(
+        store_name=store_name,
+        kind=kind,
+        incentive_id=incentive_id,
+        status="running",
+        owner=owner,
+        started_at=now,
+        heartbeat_at=now,
+    )
     tx.add(run)
     tx.flush()
-    return run
+    return run.id
 
 
-def finish_run(
-    tx: Tx, run_id: int, *, status: str, error: str | None = None, **counts: int | None
-) -> None:
-    run = tx.get_one(SyncRun, run_id)
-    run.status, run.error, run.finished_at = status, error, utcnow()
-    for key, value in counts.items():
-        setattr(run, key, value)
+def beat(tx: Tx, run_id: int, **counts: int | None) -> None:
+    """The run is alive: stamp its heartbeat and its counts so far."""
+    tx.execute(update(SyncRun).where(SyncRun.id == run_id).values(heartbeat_at=utcnow(), **counts))
+
+
+def finish_run(tx: Tx, run_id: int, status: str, error: str | None, **counts: int | None) -> None:
+    """Close a run as ``ok`` or ``failed`` (with a message safe to show) and its final counts."""
+    now = utcnow()
+    tx.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id)
+        .values(status=status, error=error, finished_at=now, heartbeat_at=now, **counts)
+    )
+
+
+def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> None:
+    """Mark runs whose process is gone as failed (only those still marked running)."""
+    for chunk in chunked(run_ids):
+        tx.execute(
+            update(SyncRun)
+            .where(SyncRun.id.in_(chunk), SyncRun.status == "running")
+            .values(status="failed", error=error, finished_at=utcnow())
+        )
 
 
 _CODES = cast(Table, Code.__table__)
@@ -149,7 +203,8 @@ class PageResult:
 
 def upsert_page(
     tx: Tx,
-    incentive: Incentive,
+    incentive_id: int,
+    scope: str,
     run_id: int,
     codes: Sequence[tuple[str, str, str | None]],
     *,
@@ -160,10 +215,10 @@ def upsert_page(
     New codes arrive quarantined when ``quarantine_reason`` says the source is
     unusable, so a pull that dies half-way never leaves claimable dead codes.
     """
-    existing = _pooled(tx, incentive.store_name, [norm for _, norm, _ in codes])
+    existing = codes_by_norm(tx, scope, (norm for _, norm, _ in codes))
     fixed: dict[str, object] = {
-        "incentive_id": incentive.id,
-        "scope": incentive.store_name,
+        "incentive_id": incentive_id,
+        "scope": scope,
         "status": "quarantined" if quarantine_reason else "available",
         "quarantine_reason": quarantine_reason,
         "origin": "store",
@@ -179,7 +234,7 @@ def upsert_page(
         if known is None and norm not in added:
             added.add(norm)
             new_rows.append((code, norm, platform_id))
-        elif known is None or known.incentive_id != incentive.id:
+        elif known is None or known.incentive_id != incentive_id:
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
@@ -189,21 +244,16 @@ def upsert_page(
         # Another pull (or an upload) pooled some of these codes after they were looked up:
         # the insert skipped them, so settle them as codes found in the pool.
         inserted = 0
-        raced = _pooled(tx, incentive.store_name, [norm for _, norm, _ in new_rows])
+        raced = codes_by_norm(tx, scope, [norm for _, norm, _ in new_rows])
         for code, norm, platform_id in new_rows:
             row = raced[norm]
-            if row.incentive_id != incentive.id:
+            if row.incentive_id != incentive_id:
                 foreign.append(code)
             elif row.last_seen_run_id == run_id:  # only this run stamps with its id
                 inserted += 1
             else:
                 _seen(row, run_id, platform_id)
     return PageResult(inserted, len(codes) - len(foreign), foreign)
-
-
-def _pooled(tx: Tx, scope: str, norms: list[str]) -> dict[str, Code]:
-    stmt = select(Code).where(Code.scope == scope, Code.code_norm.in_(norms))
-    return {c.code_norm: c for c in tx.scalars(stmt)}
 
 
 def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
@@ -228,10 +278,17 @@ class Settled:
 
 
 def finish_pull(
-    tx: Tx, incentive: Incentive, run_id: int, *, source_status: str, usable: bool
+    tx: Tx,
+    incentive_id: int,
+    scope: str,
+    run_id: int,
+    *,
+    source_status: str,
+    source_title: str,
+    usable: bool,
 ) -> Settled:
     """After a complete pull: settle codes the run did not see and the source's status."""
-    mine = and_(Code.incentive_id == incentive.id, Code.scope == incentive.store_name)
+    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope)
     # Seen by this run or by one that started after it (concurrent pulls) means present.
     unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id < run_id)
     flagged = _changed(
@@ -267,7 +324,11 @@ def finish_pull(
             .where(mine, Code.status == "available")
             .values(status="quarantined", quarantine_reason=unusable_reason),
         )
-    incentive.source_status = source_status
+    tx.execute(
+        update(Incentive)
+        .where(Incentive.id == incentive_id)
+        .values(source_status=source_status, source_title=source_title)
+    )
     return Settled(quarantined, flagged, restored)
 
 
@@ -276,31 +337,55 @@ def _changed(tx: Tx, statement: Update) -> int:
     return cast(CursorResult[Any], tx.execute(statement)).rowcount
 
 
-def assigned_codes(tx: Tx, incentive_id: int) -> list[Code]:
+@dataclass(frozen=True)
+class ReleasedCode:
+    id: int
+    code: str
+    code_norm: str
+
+
+def assigned_codes(tx: Tx, incentive_id: int) -> list[ReleasedCode]:
     """Codes released for an incentive (assigned or revoked), oldest first."""
     stmt = (
-        select(Code)
+        select(Code.id, Code.code, Code.code_norm)
         .where(Code.incentive_id == incentive_id, Code.status.in_(("assigned", "revoked")))
         .order_by(Code.id)
     )
-    return list(tx.scalars(stmt))
+    return [ReleasedCode(i, c, n) for i, c, n in tx.execute(stmt).all()]
+
+
+def pool_codes(tx: Tx, incentive_id: int) -> list[tuple[str, str]]:
+    """``(code, status)`` of every code in an incentive's pool, oldest first (secret: counts
+    may be shown, never these)."""
+    stmt = select(Code.code, Code.status).where(Code.incentive_id == incentive_id)
+    return [(c, st) for c, st in tx.execute(stmt.order_by(Code.id)).all()]
 
 
 def record_usage(tx: Tx, observations: Iterable[tuple[int, int, datetime]]) -> int:
     """Store ``(code_id, usage_count, observed_at)`` observations; returns how many."""
-    rows = [{"code_id": c, "usage_count": n, "observed_at": at} for c, n, at in observations]
-    if rows:
+    stored = 0
+    for chunk in chunked(observations):
+        rows = [{"code_id": c, "usage_count": n, "observed_at": at} for c, n, at in chunk]
         tx.execute(insert(UsageObservation), rows)
-    return len(rows)
+        stored += len(rows)
+    return stored
 
 
 def codes_by_norm(tx: Tx, scope: str, norms: Iterable[str]) -> dict[str, Code]:
-    wanted = sorted(set(norms))
+    """The pool codes of ``scope`` among ``norms``, by norm."""
     found: dict[str, Code] = {}
-    for start in range(0, len(wanted), QUERY_CHUNK):
-        chunk = wanted[start : start + QUERY_CHUNK]
+    for chunk in chunked(sorted(set(norms))):
         stmt = select(Code).where(Code.scope == scope, Code.code_norm.in_(chunk))
         found.update((c.code_norm, c) for c in tx.scalars(stmt))
+    return found
+
+
+def pooled_norms(tx: Tx, scope: str, norms: Iterable[str]) -> set[str]:
+    """Which of ``norms`` are pool codes in ``scope``."""
+    found: set[str] = set()
+    for chunk in chunked(sorted(set(norms))):
+        stmt = select(Code.code_norm).where(Code.scope == scope, Code.code_norm.in_(chunk))
+        found.update(tx.scalars(stmt))
     return found
 
 
@@ -360,27 +445,81 @@ def advance_cursor(tx: Tx, store_name: str, kind: str, position: datetime) -> No
         row.position, row.updated_at = position, utcnow()
 
 
-def linked_incentives(tx: Tx, store_name: str | None = None) -> list[Incentive]:
-    stmt = select(Incentive).where(Incentive.store_name != "", Incentive.source_id.is_not(None))
+@dataclass(frozen=True)
+class Link:
+    """An incentive's tie to a store discount (``source_id`` None: not linked)."""
+
+    incentive_id: int
+    store_name: str  # LOCAL_SCOPE when not linked
+    source_id: str | None
+    source_title: str | None
+    source_status: str | None
+
+    @property
+    def linked(self) -> bool:
+        return self.store_name != LOCAL_SCOPE and self.source_id is not None
+
+
+def _link(incentive: Incentive) -> Link:
+    return Link(
+        incentive.id,
+        incentive.store_name,
+        incentive.source_id,
+        incentive.source_title,
+        incentive.source_status,
+    )
+
+
+def link_of(tx: Tx, incentive_id: int, *, lock: bool = False) -> Link:
+    """The incentive's link; ``lock``: read after taking the incentive's row lock."""
+    incentive = lock_incentive(tx, incentive_id) if lock else tx.get_one(Incentive, incentive_id)
+    return _link(incentive)
+
+
+def linked_incentives(tx: Tx, store_name: str | None = None) -> list[Link]:
+    """Linked incentives (of one store, or of all), oldest first."""
+    stmt = select(Incentive).where(
+        Incentive.store_name != LOCAL_SCOPE, Incentive.source_id.is_not(None)
+    )
     if store_name is not None:
         stmt = stmt.where(Incentive.store_name == store_name)
-    return list(tx.scalars(stmt.order_by(Incentive.id)))
+    return [_link(i) for i in tx.scalars(stmt.order_by(Incentive.id))]
 
 
-def incentive_for_source(tx: Tx, store_name: str, source_id: str) -> Incentive | None:
-    stmt = select(Incentive).where(
+def incentive_for_source(tx: Tx, store_name: str, source_id: str) -> int | None:
+    """The id of the incentive linked to a store's discount, if any."""
+    stmt = select(Incentive.id).where(
         Incentive.store_name == store_name, Incentive.source_id == source_id
     )
     return tx.scalars(stmt).first()
 
 
-def rescope_codes(tx: Tx, incentive: Incentive, store_name: str) -> int:
+def set_link(
+    tx: Tx, incentive_id: int, store_name: str, *, source_id: str, title: str, status: str
+) -> None:
+    """Tie the incentive to a store discount."""
+    tx.execute(
+        update(Incentive)
+        .where(Incentive.id == incentive_id)
+        .values(
+            store_name=store_name, source_id=source_id, source_title=title, source_status=status
+        )
+    )
+
+
+def rescope_codes(tx: Tx, incentive_id: int, store_name: str) -> int:
     """Move an incentive's uploaded codes into a store's scope; returns clashes (0 = moved)."""
-    mine = select(Code.code_norm).where(Code.incentive_id == incentive.id)
+    mine = select(Code.code_norm).where(Code.incentive_id == incentive_id)
     clashes = (
-        tx.scalar(select(func.count()).where(Code.scope == store_name, Code.code_norm.in_(mine)))
+        tx.scalar(
+            select(func.count()).where(
+                Code.scope == store_name,
+                Code.incentive_id != incentive_id,
+                Code.code_norm.in_(mine),
+            )
+        )
         or 0
     )
     if clashes == 0:
-        tx.execute(update(Code).where(Code.incentive_id == incentive.id).values(scope=store_name))
+        tx.execute(update(Code).where(Code.incentive_id == incentive_id).values(scope=store_name))
     return clashes

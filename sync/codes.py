@@ -28,7 +28,19 @@ from sync.codes_input import (
     iter_entries,
     normalize_code,
 )
-from sync.errors import WrongCampaignState
+from sync.errors import DomainError, WrongCampaignState
+
+
+class LinkedPoolUpload(DomainError):
+    """Codes of a store-linked pool come from its discount, never from an upload."""
+
+    def __init__(self, ref: str, store_name: str) -> None:
+        super().__init__(
+            f"Incentive '{ref}' is linked to a discount in store '{store_name}', so uploaded "
+            f"codes would not exist there: create the codes in the store and run "
+            f"`promosync sync pull {ref}`, or have promosync create them with "
+            f"`promosync codes generate {ref} --count N`"
+        )
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,10 @@ def upload(
             raise WrongCampaignState(
                 campaign.key, "archived", "uploading codes", "archived campaigns are read-only"
             )
-        incentive = lookup.incentive(tx, campaign, incentive_key)
+        # Locked, then read: an `incentives link` committing meanwhile is seen here.
+        incentive = pool.lock_incentive(tx, lookup.incentive(tx, campaign, incentive_key).id)
+        if incentive.source_id is not None:
+            raise LinkedPoolUpload(ref, incentive.store_name)
         staging = Staging(tx)
         invalid: list[Offending] = []
         counter = _Counter()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from store import db, models, pool
+from store import chunks, db, models, pool
 from sync import codegen, codes_input, config, incentives, workflow
-from sync.shopsync import generate, orders
+from sync.shopsync import generate, link, orders, runs
 
 
 def test_domain_and_job_defaults() -> None:
@@ -24,3 +24,6 @@ def test_domain_and_job_defaults() -> None:
     assert orders.LOOKBACK == timedelta(days=3)
     assert orders.FIRST_RUN_HISTORY == timedelta(days=60)
     assert (generate.MAX_ROUNDS, generate.MAX_GENERATE) == (5, 100_000)
+    assert chunks.PARAMETER_CHUNK == 5_000
+    assert runs.STALE_AFTER == timedelta(minutes=15)
+    assert link.LINK_ATTEMPTS == 3

@@ -9,9 +9,10 @@ from sync.cli.app import App, pass_app
 from sync.cli.progress import progress_bar
 from sync.errors import UsageError
 from sync.shops import open_shop
-from sync.shopsync import common, generate, link, orders, pull, revoke, usage
+from sync.shopsync import common, generate, jobs, link, orders, revoke, stores, usage
 
-REQUIRED_SCOPES = ("read_discounts", "write_discounts", "read_orders")
+STORE_HELP = "Store name (default: the incentive's own store, else every linked store)."
+NOTHING_LINKED = "No incentives are linked to a store."
 
 
 @click.group("stores")
@@ -23,7 +24,16 @@ def stores_group() -> None:
 @click.argument("name", required=False)
 @pass_app
 def check(app: App, name: str | None) -> None:
-    """Connect and show the shop, API version and granted scopes (missing ones named)."""
+    """Connect and show the shop, API version and granted scopes (missing ones named).
+
+    NAME is the store's [stores.NAME] table; it may be left out when only one is configured.
+    """
+    if name is None and len(app.config.stores) > 1:
+        configured = sorted(app.config.stores)
+        raise UsageError(
+            f"{len(configured)} stores are configured ({', '.join(configured)}): name the one "
+            f"to check, e.g. `promosync stores check {configured[0]}`"
+        )
     with open_shop(app.config, name) as (store_name, shop):
         info = shop.check()
 
@@ -52,24 +62,31 @@ def sync_group() -> None:
     """One-off syncs with the stores (the daemon runs these on a schedule)."""
 
 
+def _progress_for(app: App) -> jobs.ProgressFor:
+    return lambda label: progress_bar(app, label)
+
+
 @sync_group.command("pull")
 @click.argument("incentive", metavar="[CAMPAIGN/INCENTIVE]", required=False)
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option("--store", "store_name", help=STORE_HELP)
 @pass_app
 def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     """Pull every code of the linked discounts into their pools (fails on partial data).
 
     The same sync first disables the codes of creators dropped under
-    ``on_drop = disable`` (see ``sync revoke``).
+    on_drop = disable (see `sync revoke`).
     """
-    results = []
-    with open_shop(app.config, store_name) as (name, shop):
-        revoked = revoke.revoke_dropped(app.db, shop, name)
-        for target in common.targets(app.db, name, incentive):
-            with progress_bar(app, f"pulling {target.ref}") as advance:
-                results.append(pull.pull(app.db, shop, target, advance))
-    if revoked.revoked and not app.as_json:
-        click.echo(f"{revoked.revoked} codes of dropped creators disabled and marked revoked")
+    names = stores.for_command(app.db, app.config, incentive, store_name)
+    outcomes = []
+    for name in names:
+        with open_shop(app.config, name) as (_, shop):
+            outcomes.append(
+                jobs.sync_pull(app.db, shop, name, incentive, progress_for=_progress_for(app))
+            )
+    revoked = sum(o.revoked for o in outcomes)
+    results = [r for o in outcomes for r in o.pulls]
+    if revoked and not app.as_json:
+        click.echo(f"{revoked} codes of dropped creators disabled and marked revoked")
     app.emit(
         results,
         lambda: (
@@ -81,22 +98,25 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
                 f"from the store; discount {r.source_status}"
                 for r in results
             )
-            or "No incentives are linked to this store."
+            or NOTHING_LINKED
         ),
     )
 
 
 @sync_group.command("usage")
 @click.argument("incentive", metavar="[CAMPAIGN/INCENTIVE]", required=False)
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option("--store", "store_name", help=STORE_HELP)
 @pass_app
 def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
     """Record how often each released code was used."""
-    with open_shop(app.config, store_name) as (name, shop):
-        results = [
-            usage.refresh_usage(app.db, shop, target)
-            for target in common.targets(app.db, name, incentive)
-        ]
+    names = stores.for_command(app.db, app.config, incentive, store_name)
+    results = []
+    for name in names:
+        with open_shop(app.config, name) as (_, shop):
+            results += [
+                usage.refresh_usage(app.db, shop, target)
+                for target in common.targets(app.db, name, incentive)
+            ]
     app.emit(
         results,
         lambda: (
@@ -105,43 +125,64 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
                 f"{r.redeemed} redeemed"
                 for r in results
             )
-            or "No incentives are linked to this store."
+            or NOTHING_LINKED
         ),
     )
 
 
 @sync_group.command("orders")
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option("--store", "store_name", help=STORE_HELP)
 @pass_app
 def orders_(app: App, store_name: str | None) -> None:
     """Pull orders that used pool codes (incremental) for revenue attribution."""
-    with (
-        open_shop(app.config, store_name) as (name, shop),
-        progress_bar(app, "orders") as advance,
-    ):
-        result = orders.pull_orders(app.db, shop, name, progress=advance)
+    results = []
+    for name in stores.for_all_linked(app.db, app.config, store_name):
+        with open_shop(app.config, name) as (_, shop), progress_bar(app, "orders") as advance:
+            results.append(orders.pull_orders(app.db, shop, name, progress=advance))
     app.emit(
-        result,
-        f"{result.store}: {result.seen} orders with codes since "
-        f"{result.since:%Y-%m-%d %H:%M}, {result.stored} used pool codes ({result.new} new)",
+        results,
+        lambda: (
+            "\n".join(
+                f"{r.store}: {r.seen} orders with codes since "
+                f"{r.since:%Y-%m-%d %H:%M}, {r.stored} used pool codes ({r.new} new)"
+                for r in results
+            )
+            or NOTHING_LINKED
+        ),
     )
 
 
 @sync_group.command("revoke")
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option("--store", "store_name", help=STORE_HELP)
 @pass_app
 def revoke_(app: App, store_name: str | None) -> None:
     """Disable in the store the codes of creators dropped under on_drop = disable."""
-    with open_shop(app.config, store_name) as (name, shop):
-        result = revoke.revoke_dropped(app.db, shop, name)
-    app.emit(result, f"{result.store}: {result.revoked} codes disabled and marked revoked")
+    results = []
+    for name in stores.for_all_linked(app.db, app.config, store_name):
+        with open_shop(app.config, name) as (_, shop):
+            results.append(revoke.revoke_dropped(app.db, shop, name))
+    app.emit(
+        results,
+        lambda: (
+            "\n".join(f"{r.store}: {r.revoked} codes disabled and marked revoked" for r in results)
+            or NOTHING_LINKED
+        ),
+    )
 
 
 @click.command("link")
 @click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option(
+    "--store", "store_name", help="Store name (default: the only Shopify store configured)."
+)
 @click.option("--discount-id", help="The discount's id, e.g. gid://shopify/DiscountCodeNode/123.")
 @click.option("--discount-code", help="Any code of the discount.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Link even if codes already in the pool are not in the discount "
+    "(the next pull quarantines them).",
+)
 @pass_app
 def link_(
     app: App,
@@ -149,22 +190,35 @@ def link_(
     store_name: str | None,
     discount_id: str | None,
     discount_code: str | None,
+    force: bool,
 ) -> None:
-    """Link an incentive's pool to a code discount in a store."""
+    """Link an incentive's pool to a code discount in a store.
+
+    Codes already in the pool are checked against the discount first; linking
+    is refused when some are missing, unless --force.
+    """
     if (discount_id is None) == (discount_code is None):
         raise UsageError("Name the discount one way: --discount-id GID or --discount-code CODE")
-    with open_shop(app.config, store_name) as (name, shop):
+    name = stores.for_incentive(app.db, app.config, incentive, store_name)
+    with open_shop(app.config, name) as (_, shop):
         result = link.link(
             app.db,
             shop,
             name,
             incentive,
             SourceRef(discount_id=discount_id, discount_code=discount_code),
+            force=force,
         )
+    forced = (
+        f" {result.missing} of its {result.pooled} pooled codes are not in the discount: "
+        f"the pull quarantines them."
+        if result.missing
+        else ""
+    )
     app.emit(
         result,
         f"Linked {incentive} to {result.title!r} ({result.status}, "
-        f"{result.code_count} codes) in store '{name}'. "
+        f"{result.code_count} codes) in store '{name}'.{forced} "
         f"Pull its codes with `promosync sync pull {incentive}`.",
     )
 
@@ -173,20 +227,27 @@ def link_(
 @click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
 @click.option("--count", type=int, required=True, help="How many new codes.")
 @click.option("--prefix", default="", help="Code prefix, e.g. SUMMER-.")
-@click.option("--store", "store_name", help="Store name (default: the only one).")
+@click.option("--store", "store_name", help="Store name (default: the incentive's own store).")
 @pass_app
 def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str | None) -> None:
     """Create new random codes in the linked store discount and pull them into the pool."""
-    with open_shop(app.config, store_name) as (name, shop):
-        (target,) = common.targets(app.db, name, incentive)
-        with progress_bar(app, f"creating codes in {name}", count) as advance:
-            result = generate.generate(
-                app.db, shop, target, count, prefix=prefix, progress=advance
-            )
+    target = common.target(app.db, incentive, store_name)
+    with (
+        open_shop(app.config, target.store_name) as (name, shop),
+        progress_bar(app, f"creating codes in {name}", count) as advance,
+    ):
+        result = generate.generate(app.db, shop, target, count, prefix=prefix, progress=advance)
+    leftovers = result.leftovers
+    settled = (
+        f"First settled {leftovers.requested} codes left over from an interrupted run "
+        f"({leftovers.created} now in the store). "
+        if leftovers.requested
+        else ""
+    )
     app.emit(
         result,
-        f"Created {result.created} codes in {incentive} ({result.rounds} rounds); "
-        f"the pool now has {result.pull.new if result.pull else 0} new codes.",
+        f"{settled}Created {result.created} new codes in {incentive} ({result.rounds} rounds); "
+        f"the pull added {result.pull.new if result.pull else 0} codes to the pool.",
     )
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from integrations.ports import CodeSource
 from store import catalog, shop_sync
-from store.db import Database, Tx
-from store.models import Incentive
+from store.db import Database
+from store.shop_sync import Link
 from sync import lookup
-from sync.errors import DomainError
+from sync.errors import DomainError, UsageError
 
 #: Called with the number of items just processed (a progress bar, or nothing).
 Progress = Callable[[int], None]
@@ -24,7 +24,17 @@ class NotLinked(DomainError):
     def __init__(self, ref: str) -> None:
         super().__init__(
             f"Incentive '{ref}' is not linked to a store discount: link it with "
-            f"`promosync incentives link {ref} --store NAME --discount-code CODE`"
+            f"`promosync incentives link {ref} --discount-code CODE`"
+        )
+
+
+class LinkedElsewhere(UsageError):
+    """``--store`` names another store than the one the incentive is linked to."""
+
+    def __init__(self, ref: str, linked_to: str, named: str) -> None:
+        super().__init__(
+            f"Incentive '{ref}' is linked to store '{linked_to}', not '{named}': "
+            f"leave out --store (a linked incentive knows its store)"
         )
 
 
@@ -39,13 +49,14 @@ class IncompletePull(DomainError):
         )
 
 
-def source_of(incentive: Incentive) -> CodeSource:
-    if incentive.source_id is None:
-        raise NotLinked(str(incentive.key))
+def source_of(ref: str, link: Link) -> CodeSource:
+    """The store discount an incentive is linked to."""
+    if not link.linked or link.source_id is None:
+        raise NotLinked(ref)
     return CodeSource(
-        platform_id=incentive.source_id,
-        title=incentive.source_title or "",
-        status=incentive.source_status or "active",
+        platform_id=link.source_id,
+        title=link.source_title or "",
+        status=link.source_status or "active",
         code_count=None,
     )
 
@@ -60,20 +71,32 @@ class Target:
     source: CodeSource
 
 
-def targets(db: Database, store_name: str | None, ref: str | None) -> list[Target]:
-    """Linked incentives of one store, or the one named ``CAMPAIGN/KEY``."""
+def target(db: Database, ref: str, store_name: str | None = None) -> Target:
+    """The linked incentive ``CAMPAIGN/KEY``; ``store_name``, if given, must be its store."""
+    campaign_key, key = lookup.split_incentive_ref(ref)
     with db.transaction() as tx:
-        if ref is not None:
-            campaign_key, key = lookup.split_incentive_ref(ref)
-            incentive = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key)
-            if not incentive.store_name or incentive.source_id is None:
-                raise NotLinked(ref)
-            chosen = [incentive]
-        else:
-            chosen = shop_sync.linked_incentives(tx, store_name)
-        return [_target(tx, i) for i in chosen]
+        incentive_id = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key).id
+        link = shop_sync.link_of(tx, incentive_id)
+    if not link.linked:
+        raise NotLinked(ref)
+    if store_name is not None and store_name != link.store_name:
+        raise LinkedElsewhere(ref, link.store_name, store_name)
+    return Target(incentive_id, ref, link.store_name, source_of(ref, link))
 
 
-def _target(tx: Tx, incentive: Incentive) -> Target:
-    refs = catalog.incentive_refs(tx, [incentive.id])
-    return Target(incentive.id, refs[incentive.id], incentive.store_name, source_of(incentive))
+def targets(db: Database, store_name: str | None, ref: str | None) -> list[Target]:
+    """The one incentive ``CAMPAIGN/KEY``, else every linked incentive (of one store)."""
+    if ref is not None:
+        return [target(db, ref, store_name)]
+    with db.transaction() as tx:
+        links = shop_sync.linked_incentives(tx, store_name)
+        refs = catalog.incentive_refs(tx, [link.incentive_id for link in links])
+    return [
+        Target(
+            link.incentive_id,
+            refs[link.incentive_id],
+            link.store_name,
+            source_of(refs[link.incentive_id], link),
+        )
+        for link in links
+    ]

@@ -3,7 +3,8 @@
 Crash safety: every code is recorded (``code_requests``) *before* the store is
 asked to create it, and settled after. A run that died in between leaves
 requests open; the next run pulls the pool first, settles those that reached
-the store, and asks again for the rest. Codes the store refuses (``TAKEN``:
+the store, and asks again for the rest — reported apart from the new request,
+whose count is always what gets created. Codes the store refuses (``TAKEN``:
 someone else has it) are replaced by fresh ones, a bounded number of rounds.
 """
 
@@ -14,24 +15,33 @@ from dataclasses import dataclass, field
 
 from integrations.ports import Shop
 from store import events, shop_requests, shop_sync
-from store.db import Database
-from store.models import Incentive
+from store.db import Database, Tx
 from sync import codegen
 from sync.codes_input import normalize_code
 from sync.errors import DomainError, UsageError
 from sync.shopsync.common import Progress, Target, no_progress
 from sync.shopsync.pull import PullResult, pull
+from sync.shopsync.runs import sync_run
 
 MAX_ROUNDS = 5
 MAX_GENERATE = 100_000
 
 
 @dataclass(frozen=True)
+class Leftovers:
+    """Codes an earlier, interrupted run asked for, settled before the new request."""
+
+    requested: int  # open requests found
+    created: int  # of those, how many now exist in the store (and are pooled)
+
+
+@dataclass(frozen=True)
 class GenerateResult:
     incentive: str
-    requested: int
-    created: int
+    requested: int  # what the user asked for
+    created: int  # new codes created for this request (== requested on success)
     rounds: int
+    leftovers: Leftovers
     failures: dict[str, int] = field(default_factory=dict)  # store error code -> how many
     pull: PullResult | None = None
 
@@ -45,31 +55,53 @@ def generate(
     prefix: str = "",
     progress: Progress = no_progress,
 ) -> GenerateResult:
+    """Create ``count`` new codes in the target's discount and pull them into the pool.
+
+    Requests an earlier run left open are settled first and reported apart: they
+    never count toward ``count``.
+    """
     if not 1 <= count <= MAX_GENERATE:
         raise UsageError(
             f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run"
         )
     prefix = codegen.check_prefix(prefix) if prefix else ""
-    created = _resume_open_requests(db, shop, target)
-    failures: Counter[str] = Counter()
-    rounds = 0
-    while created < count and rounds < MAX_ROUNDS:
-        rounds += 1
-        batch = _fresh_codes(db, target, count - created, prefix)
-        outcome = shop.create_codes(target.source, batch)
-        _settle(db, target, batch, outcome.failed)
-        created += len(outcome.created)
-        failures.update(outcome.failed.values())
-        progress(len(outcome.created))
-    pulled = pull(db, shop, target)
-    with db.transaction() as tx:
-        events.record(tx, "codes.generated", incentive_id=target.id, created=created, rounds=rounds)
-    if created < count:
-        raise DomainError(
-            f"Only {created} of {count} codes could be created in '{target.ref}' after {rounds} "
-            f"rounds (store refusals: {dict(failures)}): try another --prefix or a longer one"
-        )
-    return GenerateResult(target.ref, count, created, rounds, dict(failures), pulled)
+    with sync_run(db, target.store_name, "generate", target.id) as run:
+        run.count(expected=count)
+        leftovers = _settle_leftovers(db, shop, target)
+        created = 0
+        failures: Counter[str] = Counter()
+        rounds = 0
+        while created < count and rounds < MAX_ROUNDS:
+            rounds += 1
+            batch = _fresh_codes(db, target, count - created, prefix)
+            outcome = shop.create_codes(target.source, batch)
+            created += len(outcome.created)
+            failures.update(outcome.failed.values())
+            with db.transaction() as tx:
+                _settle(tx, target, batch, outcome.failed)
+                run.count(fetched=created, skipped=sum(failures.values()))
+                run.beat(tx)
+            progress(len(outcome.created))
+        pulled = pull(db, shop, target)
+        with db.transaction() as tx:
+            events.record(
+                tx,
+                "codes.generated",
+                incentive_id=target.id,
+                requested=count,
+                created=created,
+                rounds=rounds,
+                leftovers=leftovers.requested,
+                leftovers_created=leftovers.created,
+            )
+        run.count(stored=created)
+        if created < count:
+            raise DomainError(
+                f"Only {created} of {count} codes could be created in '{target.ref}' after "
+                f"{rounds} rounds (store refusals: {dict(failures)}): try another --prefix or "
+                f"a longer one"
+            )
+    return GenerateResult(target.ref, count, created, rounds, leftovers, dict(failures), pulled)
 
 
 def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[str]:
@@ -83,40 +115,31 @@ def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[
         codes.update((n, c) for n, c in candidates.items() if n not in taken)
     chosen = list(codes.items())[:count]
     with db.transaction() as tx:
-        incentive = tx.get_one(Incentive, target.id)
-        shop_requests.request_codes(tx, incentive, [(code, norm) for norm, code in chosen])
+        shop_requests.request_codes(
+            tx, target.id, target.store_name, [(code, norm) for norm, code in chosen]
+        )
     return [code for _, code in chosen]
 
 
-def _settle(db: Database, target: Target, batch: list[str], failed: dict[str, str]) -> None:
+def _settle(tx: Tx, target: Target, batch: list[str], failed: dict[str, str]) -> None:
     """Mark each requested code created, or failed with the store's error code."""
     by_norm = {normalize_code(code): error for code, error in failed.items()}
-    with db.transaction() as tx:
-        shop_requests.settle_requests(
-            tx,
-            target.id,
-            {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch},
-        )
+    shop_requests.settle_requests(
+        tx, target.id, {normalize_code(c): by_norm.get(normalize_code(c)) for c in batch}
+    )
 
 
-def _resume_open_requests(db: Database, shop: Shop, target: Target) -> int:
-    """Settle requests a crashed run left open; returns how many reached the store."""
+def _settle_leftovers(db: Database, shop: Shop, target: Target) -> Leftovers:
+    """Settle requests a crashed run left open: pull, then create those that never arrived."""
     with db.transaction() as tx:
-        open_requests = [(r.code, r.code_norm) for r in shop_requests.open_requests(tx, target.id)]
+        open_requests = shop_requests.open_requests(tx, target.id)
     if not open_requests:
-        return 0
+        return Leftovers(0, 0)
     pull(db, shop, target)
     with db.transaction() as tx:
-        present = set(
-            shop_sync.codes_by_norm(tx, target.store_name, [n for _, n in open_requests])
-        )
+        present = shop_sync.pooled_norms(tx, target.store_name, [n for _, n in open_requests])
     missing = [code for code, norm in open_requests if norm not in present]
-    outcome = shop.create_codes(target.source, missing) if missing else None
-    failed = outcome.failed if outcome else {}
+    failed = shop.create_codes(target.source, missing).failed if missing else {}
     with db.transaction() as tx:
-        shop_requests.settle_requests(
-            tx,
-            target.id,
-            {norm: failed.get(code) for code, norm in open_requests},
-        )
-    return len(open_requests) - len(failed)
+        _settle(tx, target, [code for code, _ in open_requests], failed)
+    return Leftovers(len(open_requests), len(open_requests) - len(failed))

@@ -18,6 +18,7 @@ from store.db import Database
 from store.models import utcnow
 from sync.codes_input import normalize_code
 from sync.shopsync.common import Progress, no_progress
+from sync.shopsync.runs import sync_run
 
 LOOKBACK = timedelta(days=3)
 FIRST_RUN_HISTORY = timedelta(days=60)  # Shopify shows 60 days without read_all_orders
@@ -42,27 +43,29 @@ def pull_orders(
     now: datetime | None = None,
     progress: Progress = no_progress,
 ) -> OrdersResult:
+    """Upsert the orders updated since the cursor (minus :data:`LOOKBACK`) that used pool codes."""
     now = now or utcnow()
-    with db.transaction() as tx:
-        position = shop_sync.cursor(tx, store_name, CURSOR_KIND)
-        run_id = shop_sync.begin_run(tx, store_name, "orders").id
-    since = (position - LOOKBACK) if position else now - FIRST_RUN_HISTORY
-    seen = stored = new = 0
-    newest = position
-    batch: list[OrderWithCodes] = []
-
-    def flush() -> None:
-        nonlocal stored, new
+    with sync_run(db, store_name, CURSOR_KIND) as run:
         with db.transaction() as tx:
-            for order in batch:
-                facts = _facts(order)
-                if shop_sync.codes_by_norm(tx, store_name, facts.code_norms):
-                    stored += 1
-                    new += shop_sync.upsert_order(tx, store_name, facts)
-        progress(len(batch))
-        batch.clear()
+            position = shop_sync.cursor(tx, store_name, CURSOR_KIND)
+        since = (position - LOOKBACK) if position else now - FIRST_RUN_HISTORY
+        seen = stored = new = 0
+        newest = position
+        batch: list[OrderWithCodes] = []
 
-    try:
+        def flush() -> None:
+            nonlocal stored, new
+            with db.transaction() as tx:
+                for order in batch:
+                    facts = _facts(order)
+                    if shop_sync.pooled_norms(tx, store_name, facts.code_norms):
+                        stored += 1
+                        new += shop_sync.upsert_order(tx, store_name, facts)
+                run.count(fetched=seen, stored=stored)
+                run.beat(tx)
+            progress(len(batch))
+            batch.clear()
+
         for order in shop.iter_orders(since):
             seen += 1
             stamp = order.updated_at or order.processed_at
@@ -71,16 +74,10 @@ def pull_orders(
             if len(batch) >= BATCH:
                 flush()
         flush()
-    except Exception as error:
         with db.transaction() as tx:
-            shop_sync.finish_run(
-                tx, run_id, status="failed", error=str(error), fetched=seen, stored=stored
-            )
-        raise
-    with db.transaction() as tx:
-        if newest is not None:
-            shop_sync.advance_cursor(tx, store_name, CURSOR_KIND, newest)
-        shop_sync.finish_run(tx, run_id, status="ok", fetched=seen, stored=stored)
+            if newest is not None:
+                shop_sync.advance_cursor(tx, store_name, CURSOR_KIND, newest)
+            run.finish(tx, fetched=seen, stored=stored)
     return OrdersResult(store_name, since, seen, stored, new)
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from integrations.ports import Shop, ShopError
+from integrations.ports import Shop
 from store import shop_sync
 from store.db import Database
-from store.models import Incentive
 from sync.codes_input import check_code, normalize_code
 from sync.shopsync.common import IncompletePull, Progress, Target, no_progress
+from sync.shopsync.runs import sync_run
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,10 @@ class PullResult:
     restored: int
 
 
-def pull(
-    db: Database, shop: Shop, target: Target, progress: Progress = no_progress
-) -> PullResult:
+def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progress) -> PullResult:
     """Pull every code of the target's discount; raises on failure or a count mismatch."""
-    with db.transaction() as tx:
-        run_id = shop_sync.begin_run(tx, target.store_name, "pull", target.id).id
-    fetched = new = skipped = 0
-    try:
+    with sync_run(db, target.store_name, "pull", target.id) as run:
+        fetched = new = skipped = 0
         source = shop.source_status(target.source)
         hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
         stream = shop.iter_codes(source)
@@ -62,45 +58,32 @@ def pull(
                     (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
                 )
             with db.transaction() as tx:
-                incentive = tx.get_one(Incentive, target.id)
-                result = shop_sync.upsert_page(tx, incentive, run_id, rows, quarantine_reason=hold)
-            fetched += len(page)
-            new += result.new
-            skipped += len(result.foreign)
+                result = shop_sync.upsert_page(
+                    tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
+                )
+                fetched += len(page)
+                new += result.new
+                skipped += len(result.foreign)
+                run.count(fetched=fetched, stored=new, skipped=skipped)
+                run.beat(tx)
             progress(len(page))
         expected = stream.expected_total
+        run.count(expected=expected)
         if expected is not None and (
             fetched < expected if not source.count_exact else fetched != expected
         ):
             raise IncompletePull(target.ref, expected, fetched)
         with db.transaction() as tx:
-            incentive = tx.get_one(Incentive, target.id)
             settled = shop_sync.finish_pull(
-                tx, incentive, run_id, source_status=source.status, usable=source.usable
-            )
-            incentive.source_title = source.title
-            shop_sync.finish_run(
                 tx,
-                run_id,
-                status="ok",
-                expected=expected,
-                fetched=fetched,
-                stored=new,
-                skipped=skipped,
-                quarantined=settled.quarantined,
+                target.id,
+                target.store_name,
+                run.id,
+                source_status=source.status,
+                source_title=source.title,
+                usable=source.usable,
             )
-    except (ShopError, IncompletePull) as error:
-        with db.transaction() as tx:
-            shop_sync.finish_run(
-                tx,
-                run_id,
-                status="failed",
-                error=str(error),
-                fetched=fetched,
-                stored=new,
-                skipped=skipped,
-            )
-        raise
+            run.finish(tx, quarantined=settled.quarantined)
     log.info(
         "pulled %s from %s: expected %s, fetched %d, new %d, skipped %d, quarantined %d",
         target.ref,

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from integrations.ports import Shop
 from store import events, shop_requests
 from store.db import Database
+from store.shop_requests import Revocation
+from store.shop_sync import Link
 from sync.shopsync.common import source_of
+from sync.shopsync.runs import sync_run
 
 
 @dataclass(frozen=True)
@@ -23,18 +26,32 @@ class RevokeResult:
 
 
 def revoke_dropped(db: Database, shop: Shop, store_name: str) -> RevokeResult:
-    with db.transaction() as tx:
-        due = shop_requests.revocations_due(tx, store_name)
-        by_incentive: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        sources = {}
-        for assignment, code, incentive in due:
-            by_incentive[incentive.id].append((assignment.id, code.code))
-            sources[incentive.id] = source_of(incentive)
-    revoked = 0
-    for incentive_id, items in by_incentive.items():
-        shop.disable_codes(sources[incentive_id], [code for _, code in items])
+    """Disable in the store every code whose revocation is due; mark each revoked after."""
+    with sync_run(db, store_name, "revoke") as run:
         with db.transaction() as tx:
-            shop_requests.mark_revoked(tx, [assignment_id for assignment_id, _ in items])
-            events.record(tx, "codes.revoked", incentive_id=incentive_id, count=len(items))
-        revoked += len(items)
+            due = shop_requests.revocations_due(tx, store_name)
+        by_incentive: dict[int, list[Revocation]] = defaultdict(list)
+        for item in due:
+            by_incentive[item.incentive_id].append(item)
+        run.count(expected=len(due))
+        revoked = 0
+        for incentive_id, items in by_incentive.items():
+            first = items[0]
+            source = source_of(
+                str(incentive_id),
+                Link(
+                    incentive_id,
+                    store_name,
+                    first.source_id,
+                    first.source_title,
+                    first.source_status,
+                ),
+            )
+            shop.disable_codes(source, [item.code for item in items])
+            revoked += len(items)
+            with db.transaction() as tx:
+                shop_requests.mark_revoked(tx, [item.assignment_id for item in items])
+                events.record(tx, "codes.revoked", incentive_id=incentive_id, count=len(items))
+                run.count(fetched=revoked, stored=revoked)
+                run.beat(tx)
     return RevokeResult(store_name, revoked)

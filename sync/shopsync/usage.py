@@ -14,6 +14,7 @@ from store import shop_sync
 from store.db import Database
 from sync.codes_input import normalize_code
 from sync.shopsync.common import Progress, Target, no_progress
+from sync.shopsync.runs import sync_run
 
 
 @dataclass(frozen=True)
@@ -27,23 +28,22 @@ class UsageResult:
 def refresh_usage(
     db: Database, shop: Shop, target: Target, progress: Progress = no_progress
 ) -> UsageResult:
-    with db.transaction() as tx:
-        assigned = shop_sync.assigned_codes(tx, target.id)
+    """Record the store's usage count of every code released from the target's pool."""
+    with sync_run(db, target.store_name, "usage", target.id) as run:
+        with db.transaction() as tx:
+            assigned = shop_sync.assigned_codes(tx, target.id)
         released = {c.code_norm: c.id for c in assigned}
-        codes = [c.code for c in assigned]
-        run_id = shop_sync.begin_run(tx, target.store_name, "usage", target.id).id
-    observations = []
-    if codes:
-        for seen in shop.usage(target.source, codes):
-            code_id = released.get(normalize_code(seen.code))
-            if code_id is not None:
-                observations.append((code_id, seen.usage_count, seen.observed_at))
-    with db.transaction() as tx:
-        shop_sync.record_usage(tx, observations)
-        shop_sync.finish_run(
-            tx, run_id, status="ok", fetched=len(observations), stored=len(observations)
-        )
+        observations = []
+        if assigned:
+            for seen in shop.usage(target.source, [c.code for c in assigned]):
+                code_id = released.get(normalize_code(seen.code))
+                if code_id is not None:
+                    observations.append((code_id, seen.usage_count, seen.observed_at))
+        run.count(fetched=len(observations))
+        with db.transaction() as tx:
+            stored = shop_sync.record_usage(tx, observations)
+            run.finish(tx, stored=stored)
     progress(len(observations))
     return UsageResult(
-        target.ref, len(codes), len(observations), sum(1 for _, n, _ in observations if n > 0)
+        target.ref, len(assigned), len(observations), sum(1 for _, n, _ in observations if n > 0)
     )

@@ -133,18 +133,24 @@ def _puller(worker: int, url: str, seed: int, barrier: Any, results: Any) -> Non
     try:
         with db.transaction() as tx:
             incentive_id = tx.scalars(select(Incentive.id)).one()
-            run_id = shop_sync.begin_run(tx, STORE, "pull", incentive_id).id
+            run_id = shop_sync.begin_run(tx, STORE, "pull", incentive_id)
         barrier.wait(BARRIER_TIMEOUT_S)
         for start in range(0, STORE_CODES, page):
             rows = [(c, normalize_code(c), None) for c in store_codes[start : start + page]]
             with db.transaction() as tx:
-                incentive = tx.get_one(Incentive, incentive_id)
-                result = shop_sync.upsert_page(tx, incentive, run_id, rows)
+                result = shop_sync.upsert_page(tx, incentive_id, STORE, run_id, rows)
             assert result.foreign == [], "the pool's own codes were taken for another's"
         with db.transaction() as tx:
-            incentive = tx.get_one(Incentive, incentive_id)
-            shop_sync.finish_pull(tx, incentive, run_id, source_status="active", usable=True)
-            shop_sync.finish_run(tx, run_id, status="ok")
+            shop_sync.finish_pull(
+                tx,
+                incentive_id,
+                STORE,
+                run_id,
+                source_status="active",
+                source_title="Discount 1",
+                usable=True,
+            )
+            shop_sync.finish_run(tx, run_id, status="ok", error=None)
     except BaseException:  # noqa: BLE001 - the parent must hear of any crash
         report.crash = traceback.format_exc()
     finally:

@@ -1,0 +1,47 @@
+"""Jobs made of jobs, for the CLI, the daemon and webhook workers alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+from integrations.ports import Shop
+from store.db import Database
+from sync.shopsync import common, pull, revoke
+from sync.shopsync.common import Progress, no_progress
+
+#: Given what is being worked on, a context yielding a progress callback (e.g. a bar).
+ProgressFor = Callable[[str], AbstractContextManager[Progress]]
+
+
+def no_progress_for(_: str) -> AbstractContextManager[Progress]:
+    return nullcontext(no_progress)
+
+
+@dataclass(frozen=True)
+class SyncPullResult:
+    shop: str
+    revoked: int  # codes of dropped creators disabled in the store first
+    pulls: tuple[pull.PullResult, ...]
+
+
+def sync_pull(
+    db: Database,
+    shop: Shop,
+    store_name: str,
+    ref: str | None = None,
+    *,
+    progress_for: ProgressFor = no_progress_for,
+) -> SyncPullResult:
+    """Disable the codes of dropped creators, then pull every linked discount (or ``ref``'s).
+
+    One call leaves store and pool in step: what was due to be disabled is disabled,
+    then the pool is read back from the store.
+    """
+    revoked = revoke.revoke_dropped(db, shop, store_name)
+    pulls = []
+    for target in common.targets(db, store_name, ref):
+        with progress_for(f"pulling {target.ref}") as advance:
+            pulls.append(pull.pull(db, shop, target, advance))
+    return SyncPullResult(store_name, revoked.revoked, tuple(pulls))

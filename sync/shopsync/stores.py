@@ -1,0 +1,67 @@
+"""Which configured store a sync command talks to, so ``--store`` is needed only when ambiguous.
+
+- A linked incentive knows its store; ``--store``, if given, must agree.
+- Linking an incentive: the one syncable (Shopify) store, else ``--store``.
+- A job over every linked incentive: ``--store``, else each store that has one.
+"""
+
+from __future__ import annotations
+
+from store import shop_sync
+from store.db import Database
+from sync import lookup
+from sync.config import Config, ConfigError, ShopifyShopConfig
+from sync.errors import UsageError
+from sync.shopsync.common import LinkedElsewhere
+
+
+def syncable(config: Config) -> list[str]:
+    """Names of the configured stores this version can sync (Shopify), in name order."""
+    return sorted(n for n, s in config.stores.items() if isinstance(s, ShopifyShopConfig))
+
+
+def named(config: Config, store_name: str) -> str:
+    """``--store NAME``, checked to be configured."""
+    return config.store(store_name)[0]
+
+
+def for_incentive(db: Database, config: Config, ref: str, store_name: str | None) -> str:
+    """The store of ``CAMPAIGN/KEY``: its linked store, else the named or only syncable one."""
+    campaign_key, key = lookup.split_incentive_ref(ref)
+    with db.transaction() as tx:
+        incentive_id = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key).id
+        link = shop_sync.link_of(tx, incentive_id)
+    if link.linked:
+        if store_name is not None and store_name != link.store_name:
+            raise LinkedElsewhere(ref, link.store_name, store_name)
+        return link.store_name
+    if store_name is not None:
+        return named(config, store_name)
+    candidates = syncable(config)
+    if len(candidates) == 1:
+        return candidates[0]
+    where = config.source or "the config file"
+    if not candidates:
+        raise ConfigError(
+            f"No Shopify store is configured in {where}: add a [stores.NAME] table with "
+            f'platform = "shopify" (see config.example.toml)'
+        )
+    raise UsageError(
+        f"'{ref}' is not linked yet and {len(candidates)} Shopify stores are configured "
+        f"({', '.join(candidates)}): name one with --store"
+    )
+
+
+def for_all_linked(db: Database, config: Config, store_name: str | None) -> list[str]:
+    """``--store NAME``, else every store that has linked incentives (none: nothing to do)."""
+    if store_name is not None:
+        return [named(config, store_name)]
+    with db.transaction() as tx:
+        return sorted({link.store_name for link in shop_sync.linked_incentives(tx)})
+
+
+def for_command(db: Database, config: Config, ref: str | None, store_name: str | None) -> list[str]:
+    """The stores of a job on one incentive (``ref``) or on every linked one."""
+    if ref is not None:
+        return [for_incentive(db, config, ref, store_name)]
+    return for_all_linked(db, config, store_name)
