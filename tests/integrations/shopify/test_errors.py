@@ -150,11 +150,11 @@ def test_user_errors_list_every_field_and_code() -> None:
     [
         (
             "https://user:s3cret@proxy.example:8443/admin/api/2026-10/graphql.json?token=abc",
-            "https://proxy.example:8443/admin/api/2026-10/graphql.json",
+            "https://***@proxy.example:8443/admin/api/2026-10/graphql.json?***",
         ),
         (
             "https://storage.example/bulk/result.jsonl?X-Goog-Signature=deadbeef",
-            "https://storage.example/bulk/result.jsonl",
+            "https://storage.example/bulk/result.jsonl?***",
         ),
         (
             "http://[::1]:8123/admin/api/2026-10/graphql.json",
