@@ -314,7 +314,7 @@ class Database:
 
         def log_retry(state: tenacity.RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
-            log.warning(
+            log.info(  # the run's log file; on stderr with -v
                 "retrying a database transaction in %.2fs after attempt %d: %s",
                 state.next_action.sleep if state.next_action else 0.0,
                 state.attempt_number,
