@@ -9,6 +9,7 @@ already locked the creator and written nothing that survives.
 
 from __future__ import annotations
 
+import io
 import logging
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from store.db import (
     Tx,
 )
 from store.models import Assignment, Code
-from sync import moves
+from sync import codes, moves
 from sync.cli.main import main
 from tests import builders
 from tests.support.backends import terminate
@@ -280,6 +281,49 @@ def test_the_configured_attempts_reach_the_cli(
     assert len(attempts) == 2
     assert status == 1
     assert err.count("\n") == 1 and "run the command again" in err
+
+
+class _Pipe(io.StringIO):
+    """Input that can be read only once, like stdin from a pipe."""
+
+    def seekable(self) -> bool:
+        return False
+
+
+FILL = "INSERT INTO codes"  # the statement of an upload that fills the pool
+
+
+def _pool_total(db: Database) -> int:
+    with db.transaction() as tx:
+        return int(tx.scalar(select(func.count()).select_from(Code)) or 0)
+
+
+def test_an_upload_that_can_be_read_again_is_retried(retrying: Database) -> None:
+    builders.campaign(retrying, pools={"kit": 0}, active=False)
+    values = builders.codes_named("RETRY-", 7)
+    (_, fault), *_ = _faults(retrying)
+
+    with failing(retrying, fault, marker=FILL) as fills:
+        result = codes.upload(retrying, "summer/kit", io.StringIO("\n".join(values)))
+
+    assert len(fills) == 2
+    assert (result.stored, result.available, result.skipped) == (7, 7, [])
+    assert _pool_total(retrying) == 7
+
+
+def test_an_upload_read_from_a_pipe_is_not_replayed(retrying: Database) -> None:
+    builders.campaign(retrying, pools={"kit": 0}, active=False)
+    values = builders.codes_named("PIPED-", 7)
+    (_, fault), *_ = _faults(retrying)
+
+    with (
+        failing(retrying, fault, marker=FILL) as fills,
+        pytest.raises(DatabaseInterrupted, match="run the command again"),
+    ):
+        codes.upload(retrying, "summer/kit", _Pipe("\n".join(values)))
+
+    assert len(fills) == 1  # a replay would read an exhausted input and store nothing
+    assert _pool_total(retrying) == 0
 
 
 @pytest.mark.parametrize("value", ["0", '"5"', "2.5", "true"])
