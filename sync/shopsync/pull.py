@@ -61,9 +61,7 @@ def pull(
                 rows.append(
                     (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
                 )
-            with db.transaction() as tx:
-                incentive = tx.get_one(Incentive, target.id)
-                result = shop_sync.upsert_page(tx, incentive, run_id, rows, quarantine_reason=hold)
+            result = _store_page(db, target, run_id, rows, hold)
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -122,4 +120,15 @@ def pull(
         settled.quarantined,
         settled.flagged,
         settled.restored,
+    )
+
+
+def _store_page(
+    db: Database, target: Target, run_id: int, rows: list[tuple[str, str, str]], hold: str | None
+) -> shop_sync.PageResult:
+    """One page's upsert: database work only, so it is replayed after a transient failure."""
+    return db.run(
+        lambda tx: shop_sync.upsert_page(
+            tx, tx.get_one(Incentive, target.id), run_id, rows, quarantine_reason=hold
+        )
     )

@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from sqlalchemy import event, exc, func, select, text
 
+from integrations.sandbox.shopify import SandboxShop
 from store.db import (
     CommitInterrupted,
     Database,
@@ -32,8 +33,10 @@ from store.db import (
 from store.models import Assignment, Code
 from sync import codes, moves
 from sync.cli.main import main
+from sync.shopsync import pull
 from tests import builders
 from tests.support.backends import terminate
+from tests.sync.test_shop_sync import connect, linked_campaign
 
 NO_SLEEP = RetrySettings(sleep=lambda _: None)
 CLAIM = "UPDATE codes"  # the statement of a move that claims a code
@@ -324,6 +327,23 @@ def test_an_upload_read_from_a_pipe_is_not_replayed(retrying: Database) -> None:
 
     assert len(fills) == 1  # a replay would read an exhausted input and store nothing
     assert _pool_total(retrying) == 0
+
+
+def test_a_pull_page_whose_write_fails_transiently_is_written_on_retry(
+    retrying: Database,
+) -> None:
+    wanted = builders.codes_named("PAGE", 600)  # several pages
+    with SandboxShop() as sandbox:
+        sandbox.create_code_discount("Summer", codes=wanted)
+        for store in connect(sandbox):
+            target = linked_campaign(retrying, store, wanted[0])
+            (_, fault), *_ = _faults(retrying)
+            with failing(retrying, fault, marker=FILL) as fills:
+                result = pull.pull(retrying, store, target)
+
+    assert (result.expected, result.fetched, result.new) == (600, 600, 600)
+    assert len(fills) > 2  # the first page's write ran twice, then the other pages
+    assert _pool_total(retrying) == 600
 
 
 @pytest.mark.parametrize("value", ["0", '"5"', "2.5", "true"])
