@@ -14,7 +14,8 @@ ends (:meth:`Database.transaction`, :meth:`Database.run`) into::
     ├── DatabaseUnavailable        bad URL, cannot connect (exit status 2)
     ├── Conflict                   a unique/foreign-key/check constraint refused a write
     ├── DatabaseInterrupted        a transient failure (connection lost, deadlock,
-    │                              serialization) outlasted the retries
+    │   │                          serialization) outlasted the retries
+    │   └── CommitInterrupted      the connection was lost while committing: maybe saved
     └── DatabaseFailure            anything else; details logged without parameters
 
 Transient failures are retried at transaction boundaries: a pooled PostgreSQL
@@ -37,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import tenacity
 from sqlalchemy import (
     Connection,
     Engine,
@@ -64,22 +66,44 @@ REDACTED = "***"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03"})
 TRANSIENT_SQLSTATE_CLASSES = frozenset({"08"})
 SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED
+#: Attempts of one transaction after transient failures (config: ``[retry] database_attempts``).
+DEFAULT_DATABASE_ATTEMPTS = 5
+#: No retry wait ends later than this after the transaction's first attempt began.
+DATABASE_RETRY_BUDGET_SECONDS = 30.0
+DATABASE_BASE_BACKOFF_SECONDS = 0.05
+DATABASE_MAX_BACKOFF_SECONDS = 2.0
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class RetrySettings:
-    """How a unit of work is retried after a transient database failure."""
+    """How a unit of work is retried after a transient database failure.
 
-    max_attempts: int = 5
-    base_backoff: float = 0.05  # seconds, doubled per attempt, plus up to as much jitter
-    max_backoff: float = 2.0
+    At most ``max_attempts`` attempts, and no wait that would end more than
+    ``max_total_seconds`` after the first attempt began; between attempts exponential
+    backoff (``base_backoff`` doubled per attempt, at most ``max_backoff``) plus up to as
+    much jitter. Sleep, clock and jitter are seams, so tests neither sleep nor guess.
+    """
+
+    max_attempts: int = DEFAULT_DATABASE_ATTEMPTS
+    max_total_seconds: float = DATABASE_RETRY_BUDGET_SECONDS
+    base_backoff: float = DATABASE_BASE_BACKOFF_SECONDS
+    max_backoff: float = DATABASE_MAX_BACKOFF_SECONDS
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rand: Callable[[], float] = random.random  # uniform in [0, 1)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if min(self.max_total_seconds, self.base_backoff, self.max_backoff) < 0:
+            raise ValueError("retry durations must not be negative")
 
     def wait(self, attempt: int) -> float:
+        """Seconds to wait after ``attempt`` (1-based) failed."""
         backoff = min(self.max_backoff, self.base_backoff * 2.0 ** (attempt - 1))
-        return backoff + backoff * random.random()
+        return backoff + backoff * self.rand()
 
 
 DEFAULT_RETRY = RetrySettings()
@@ -125,6 +149,19 @@ class DatabaseInterrupted(StoreError):
         super().__init__(
             f"The database transaction was interrupted ({reason}) and nothing of it was saved: "
             "run the command again"
+        )
+
+
+class CommitInterrupted(DatabaseInterrupted):
+    """The connection was lost while committing: the change may or may not be saved."""
+
+    def __init__(self) -> None:
+        self.reason = "connection lost while saving"
+        StoreError.__init__(
+            self,
+            "The database connection was lost while saving, so the change may or may not "
+            "have been saved: check the result (e.g. with the matching list or view command) "
+            "before running the command again",
         )
 
 
@@ -241,24 +278,63 @@ class Database:
         """``work`` in a transaction, run again after a transient failure (:class:`RetrySettings`).
 
         ``work`` must do nothing but database work, since it may run more than once.
+        Only transient errors (:func:`is_transient`) are retried, on tenacity; any other
+        database error is mapped (:func:`map_error`) at once, and other exceptions pass
+        through untouched. A connection lost while committing is not retried: the commit
+        may have happened (:class:`CommitInterrupted`).
         """
-        attempt = 1
-        while True:
-            try:
-                with self._sessions() as session, session.begin():
-                    return work(session)
-            except exc.DBAPIError as error:
-                if not is_transient(error) or attempt >= self.retry.max_attempts:
-                    raise map_error(error, self._given_url) from None
-                wait = self.retry.wait(attempt)
-                log.warning(
-                    "retrying a database transaction in %.2fs after attempt %d: %s",
-                    wait,
-                    attempt,
-                    describe(error),
-                )
-                self.retry.sleep(wait)
-                attempt += 1
+        settings = self.retry
+        started = settings.clock()
+        committing = False
+
+        def attempt() -> T:
+            nonlocal committing
+            committing = False
+            with self._sessions() as session, session.begin():
+                result = work(session)
+                committing = True  # leaving the block commits
+            return result
+
+        def retryable(error: BaseException) -> bool:
+            return (
+                isinstance(error, exc.DBAPIError)
+                and is_transient(error)
+                and not (committing and error.connection_invalidated)
+            )
+
+        planned: dict[int, float | None] = {}  # attempt -> wait, or None to give up
+
+        def plan(state: tenacity.RetryCallState) -> float | None:
+            attempt = state.attempt_number
+            if attempt not in planned:
+                wait = settings.wait(attempt)
+                over_budget = settings.clock() - started + wait > settings.max_total_seconds
+                planned[attempt] = None if over_budget or attempt >= settings.max_attempts else wait
+            return planned[attempt]
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            log.info(  # the run's log file; on stderr with -v
+                "retrying a database transaction in %.2fs after attempt %d: %s",
+                state.next_action.sleep if state.next_action else 0.0,
+                state.attempt_number,
+                describe(error) if isinstance(error, exc.DBAPIError) else type(error).__name__,
+            )
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(retryable),
+            stop=lambda state: plan(state) is None,
+            wait=lambda state: plan(state) or 0.0,
+            sleep=settings.sleep,
+            before_sleep=log_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except exc.DBAPIError as error:
+            if committing and error.connection_invalidated:
+                raise CommitInterrupted() from None
+            raise map_error(error, self._given_url) from None
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -1,6 +1,7 @@
 """Uploading codes into a pool, and what may be said about a pool.
 
-An upload is atomic: every entry is checked (format, duplicates within the
+An upload is atomic (and, when its input can be read again, run again after a transient
+database failure): every entry is checked (format, duplicates within the
 upload, duplicates of codes already known for the same store) and, unless the
 user asked for ``--skip-invalid``, one bad entry means nothing is stored.
 Unassigned codes are secret: results carry counts, never codes.
@@ -8,13 +9,13 @@ Unassigned codes are secret: results carry counts, never codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TextIO
 
 from store import catalog, events, pool
-from store.db import Database
+from store.db import Database, Tx
 from store.pool import StagedConflict, Staging
 from sync import lookup
 from sync.codes_input import (
@@ -68,44 +69,80 @@ def upload(
     :class:`~sync.codes_input.NoCodes`, since storing nothing is never what was meant.
     """
     campaign_key, incentive_key = lookup.split_incentive_ref(ref)
-    with db.transaction() as tx:
-        campaign = lookup.campaign(tx, campaign_key)
-        if campaign.status == "archived":
-            raise WrongCampaignState(
-                campaign.key, "archived", "uploading codes", "archived campaigns are read-only"
-            )
-        # Locked, then read: an `incentives link` committing meanwhile is seen here.
-        incentive = pool.lock_incentive(tx, lookup.incentive(tx, campaign, incentive_key).id)
-        if incentive.source_id is not None:
-            raise LinkedPoolUpload(ref, incentive.store_name)
-        staging = Staging(tx)
-        invalid: list[Offending] = []
-        counter = _Counter()
-        staging.add(_valid_rows(iter_entries(stream, fmt=fmt), invalid, counter))
-        if not counter.entries:
-            staging.close()
-            raise NoCodes(source, counter.empty)
-        conflicts = staging.conflicts(incentive.store_name)
-        holders = catalog.incentive_refs(
-            tx, {c.existing_incentive_id for c in conflicts if c.existing_incentive_id}
+    rewind = _rewinder(stream)
+
+    def attempt(tx: Tx) -> UploadResult:
+        if rewind is not None:
+            rewind()  # a replay reads the input again from where the first attempt began
+        return _upload_in(tx, ref, campaign_key, incentive_key, stream, fmt, skip_invalid, source)
+
+    if rewind is None:
+        # Input that can be read only once (a pipe on stdin) cannot be replayed after a
+        # transient database failure: one attempt, and the error says to run it again.
+        with db.transaction() as tx:
+            return attempt(tx)
+    return db.run(attempt)
+
+
+def _rewinder(stream: TextIO) -> Callable[[], object] | None:
+    """Seeks ``stream`` back to where it is now; None if it cannot be read again."""
+    try:
+        if not stream.seekable():
+            return None
+        start = stream.tell()
+    except (OSError, ValueError):
+        return None
+    return lambda: stream.seek(start)
+
+
+def _upload_in(
+    tx: Tx,
+    ref: str,
+    campaign_key: str,
+    incentive_key: str,
+    stream: TextIO,
+    fmt: Format,
+    skip_invalid: bool,
+    source: str,
+) -> UploadResult:
+    """One attempt at the upload, in ``tx``."""
+    campaign = lookup.campaign(tx, campaign_key)
+    if campaign.status == "archived":
+        raise WrongCampaignState(
+            campaign.key, "archived", "uploading codes", "archived campaigns are read-only"
         )
-        offending = sorted(
-            invalid + [_describe(c, holders) for c in conflicts], key=lambda o: o.position
-        )
-        if offending and not skip_invalid:
-            staging.close()
-            raise InvalidCodes(offending, counter.empty)
-        stored = staging.commit_into(incentive, (c.position for c in conflicts))
-        events.record(
-            tx,
-            "codes.uploaded",
-            campaign_id=campaign.id,
-            incentive_id=incentive.id,
-            stored=stored,
-            skipped=len(offending),
-            empty=counter.empty,
-        )
-        available = pool.counts(tx, [incentive.id])[incentive.id].available
+    # Locked, then read: an `incentives link` committing meanwhile is seen here.
+    incentive = pool.lock_incentive(tx, lookup.incentive(tx, campaign, incentive_key).id)
+    if incentive.source_id is not None:
+        raise LinkedPoolUpload(ref, incentive.store_name)
+    staging = Staging(tx)
+    invalid: list[Offending] = []
+    counter = _Counter()
+    staging.add(_valid_rows(iter_entries(stream, fmt=fmt), invalid, counter))
+    if not counter.entries:
+        staging.close()
+        raise NoCodes(source, counter.empty)
+    conflicts = staging.conflicts(incentive.store_name)
+    holders = catalog.incentive_refs(
+        tx, {c.existing_incentive_id for c in conflicts if c.existing_incentive_id}
+    )
+    offending = sorted(
+        invalid + [_describe(c, holders) for c in conflicts], key=lambda o: o.position
+    )
+    if offending and not skip_invalid:
+        staging.close()
+        raise InvalidCodes(offending, counter.empty)
+    stored = staging.commit_into(incentive, (c.position for c in conflicts))
+    events.record(
+        tx,
+        "codes.uploaded",
+        campaign_id=campaign.id,
+        incentive_id=incentive.id,
+        stored=stored,
+        skipped=len(offending),
+        empty=counter.empty,
+    )
+    available = pool.counts(tx, [incentive.id])[incentive.id].available
     return UploadResult(ref, stored, counter.empty, offending, available)
 
 

@@ -32,7 +32,7 @@ from pydantic import (
 
 from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from integrations.urls import redact_url
-from store.db import DEFAULT_DATABASE_URL
+from store.db import DEFAULT_DATABASE_ATTEMPTS, DEFAULT_DATABASE_URL, RetrySettings
 from store.db import redact_url as redact_database_url
 from sync.errors import UsageError
 
@@ -186,7 +186,8 @@ def seconds(value: Any) -> float:
 
 
 class RetryConfig(_Section):
-    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached.
+    """``[retry]``: how long a command keeps retrying a shop that fails or cannot be reached,
+    and how often a database transaction is tried after a transient failure.
 
     Unset means the profile's own budget (``integrations.retry``: 30 s interactive,
     5 min for the daemon).
@@ -194,6 +195,7 @@ class RetryConfig(_Section):
 
     interactive_budget: float | None = None
     daemon_budget: float | None = None
+    database_attempts: Annotated[int, Field(ge=1, strict=True)] = DEFAULT_DATABASE_ATTEMPTS
 
     @field_validator("interactive_budget", "daemon_budget", mode="before")
     @classmethod
@@ -212,6 +214,11 @@ class Config(_Section):
         # The database URL may hold a password: shown redacted, like every secret.
         for name, value in super().__repr_args__():
             yield name, redact_database_url(value) if name == "database_url" else value
+
+    @property
+    def database_retry(self) -> RetrySettings:
+        """How database transactions are retried (``[retry] database_attempts``)."""
+        return RetrySettings(max_attempts=self.retry.database_attempts)
 
     def store(self, name: str | None) -> tuple[str, ShopifyShopConfig | WooShopConfig]:
         """The named store, or the only one when no name is given."""

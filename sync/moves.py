@@ -1,6 +1,7 @@
 """Moving creators through the workflow, and releasing codes on the way.
 
-A move is one short transaction: lock the creator's membership, work out the
+A move is one short transaction (run again after a transient database failure,
+:meth:`~store.db.Database.run`): lock the creator's membership, work out the
 stages entered (skipping ahead enters every stage in between), claim one code
 for every incentive due at those stages, then move. If any due incentive has
 no code left the whole transaction rolls back: the creator stays where they
@@ -68,8 +69,8 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     target = workflow.check_stage_name(target)
     handle = check_handle(handle)
     try:
-        with moving.constraint_conflicts(), db.transaction() as tx:
-            return _move_in(db, tx, campaign_key, handle, target)
+        with moving.constraint_conflicts():  # the move only touches the database: replayable
+            return db.run(lambda tx: _move_in(db, tx, campaign_key, handle, target))
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise

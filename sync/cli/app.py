@@ -54,7 +54,7 @@ class App:
 
     @cached_property
     def raw_db(self) -> Database:
-        return Database(self.config.database_url)
+        return Database(self.config.database_url, retry=self.config.database_retry)
 
     @property
     def interactive(self) -> bool:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from integrations.ports import Shop
 from store import shop_sync
-from store.db import Database
+from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
 from sync.shopsync.common import IncompletePull, Progress, Target, no_progress
-from sync.shopsync.runs import sync_run
+from sync.shopsync.runs import Run, sync_run
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +57,11 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
                 rows.append(
                     (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
                 )
-            with db.transaction() as tx:
-                result = shop_sync.upsert_page(
-                    tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
-                )
-                fetched += len(page)
-                new += result.new
-                skipped += len(result.foreign)
-                run.count(fetched=fetched, stored=new, skipped=skipped)
-                run.beat(tx)
+            result = _store_page(db, target, run, rows, hold)
+            fetched += len(page)
+            new += result.new
+            skipped += len(result.foreign)
+            run.count(fetched=fetched, stored=new, skipped=skipped)
             progress(len(page))
         expected = stream.expected_total
         run.count(expected=expected)
@@ -106,3 +102,19 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
         settled.flagged,
         settled.restored,
     )
+
+
+def _store_page(
+    db: Database, target: Target, run: Run, rows: list[tuple[str, str, str]], hold: str | None
+) -> shop_sync.PageResult:
+    """One page's upsert and the run's heartbeat: database work only, so it is replayed
+    after a transient failure."""
+
+    def store(tx: Tx) -> shop_sync.PageResult:
+        result = shop_sync.upsert_page(
+            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
+        )
+        run.beat(tx)
+        return result
+
+    return db.run(store)

@@ -13,11 +13,9 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Index, UniqueConstraint, select, text, update
 
-from store import scratch
 from store.db import (
     CONSTRAINT_MEANINGS,
     Conflict,
@@ -32,9 +30,9 @@ from store.models import ONE_INCENTIVE_PER_DISCOUNT, Base, Incentive
 from sync.cli.main import main
 from sync.config import Config
 from tests import builders
+from tests.support.backends import terminate as _terminate
 
 PASSWORD = "hunter2-secret"
-GONE_DEADLINE_POLLS = 10_000  # pg_stat_activity looks before giving up on a terminated backend
 
 
 @pytest.mark.parametrize(
@@ -126,18 +124,6 @@ def pg(pg_url: str) -> Iterator[Database]:
 
 def _backend_pid(tx: Tx) -> int:
     return int(tx.scalar(text("SELECT pg_backend_pid()")))
-
-
-def _terminate(pid: int) -> None:
-    """Kill a backend from another connection, and wait until it is gone."""
-    url = scratch.admin_url().replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        for _ in range(GONE_DEADLINE_POLLS):
-            row = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,))
-            if row.fetchone() is None:
-                return
-    raise AssertionError(f"backend {pid} did not go away")
 
 
 def test_a_pooled_connection_the_server_killed_is_replaced(pg: Database) -> None:
