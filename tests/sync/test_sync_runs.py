@@ -22,18 +22,7 @@ from store.models_sync import SyncRun
 from sync import moves
 from sync.shopsync import common, generate, jobs, orders, pull, revoke, runs, usage
 from tests import builders
-from tests.sync.test_shop_sync import STORE, connect, linked_campaign
-
-
-@pytest.fixture
-def shop() -> Iterator[SandboxShop]:
-    with SandboxShop() as sandbox_shop:
-        yield sandbox_shop
-
-
-@pytest.fixture
-def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
-    yield from connect(shop)
+from tests.sync.shops import STORE, linked_campaign
 
 
 def run_rows(db: Database) -> list[tuple[str, str, str | None]]:
