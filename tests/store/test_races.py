@@ -13,7 +13,6 @@ barrier, on SQLite and PostgreSQL (the ``db_url`` fixture):
 from __future__ import annotations
 
 import io
-import multiprocessing
 import random
 import traceback
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from sync.codes_input import InvalidCodes, normalize_code
 from sync.errors import DomainError
 from sync.shopsync import link
 from tests import builders
+from tests.support.processes import run_processes
 
 WORKERS = 6
 ROUNDS = 3
@@ -53,20 +53,8 @@ class Report:
 
 
 def _run(target: Callable[..., None], url: str, seed: int) -> list[Report]:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    workers = [
-        context.Process(target=target, args=(n, url, seed, barrier, results), daemon=True)
-        for n in range(WORKERS)
-    ]
-    for process in workers:
-        process.start()
-    reports = [results.get(timeout=JOIN_TIMEOUT_S) for _ in workers]
-    for process in workers:
-        process.join(JOIN_TIMEOUT_S)
-        assert process.exitcode == 0, f"worker exited with {process.exitcode}"
-    return reports
+    arguments = [(n, url, seed) for n in range(WORKERS)]
+    return run_processes(target, arguments, join_timeout=JOIN_TIMEOUT_S)
 
 
 def _shared_codes() -> list[str]:
