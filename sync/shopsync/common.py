@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integrations.ports import CodeSource
-from store import catalog, shop_sync
+from store import catalog, shop_links
 from store.db import Database
-from store.shop_sync import Link
+from store.shop_links import Link
 from sync import lookup
 from sync.errors import DomainError, UsageError
 
@@ -76,7 +76,7 @@ def target(db: Database, ref: str, store_name: str | None = None) -> Target:
     campaign_key, key = lookup.split_incentive_ref(ref)
     with db.transaction() as tx:
         incentive_id = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key).id
-        link = shop_sync.link_of(tx, incentive_id)
+        link = shop_links.link_of(tx, incentive_id)
     if not link.linked:
         raise NotLinked(ref)
     if store_name is not None and store_name != link.store_name:
@@ -89,7 +89,7 @@ def targets(db: Database, store_name: str | None, ref: str | None) -> list[Targe
     if ref is not None:
         return [target(db, ref, store_name)]
     with db.transaction() as tx:
-        links = shop_sync.linked_incentives(tx, store_name)
+        links = shop_links.linked_incentives(tx, store_name)
         refs = catalog.incentive_refs(tx, [link.incentive_id for link in links])
     return [
         Target(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from store import catalog, pool, reporting, shop_requests, shop_sync
+from store import catalog, pool, reporting, shop_requests, shop_sync, sync_runs
 from store.chunks import PARAMETER_CHUNK, chunked
 from store.db import Database
 from store.models import Code, utcnow
@@ -46,7 +46,7 @@ def test_store_functions_take_70000_items_on_both_databases(db: Database) -> Non
         assert tx.scalar(created) == MANY
 
     with db.transaction() as tx:
-        run_id = shop_sync.begin_run(tx, STORE, "pull", incentive_id)
+        run_id = sync_runs.begin_run(tx, STORE, "pull", incentive_id)
         assert shop_sync.upsert_page(tx, incentive_id, STORE, run_id, pulled).new == MANY
     with db.transaction() as tx:
         norms = [n for _, n, _ in pulled]
@@ -59,4 +59,4 @@ def test_store_functions_take_70000_items_on_both_databases(db: Database) -> Non
         assert catalog.incentive_refs(tx, ids) == {incentive_id: "summer/kit"}
         assert pool.counts(tx, ids)[incentive_id].available == MANY
         shop_requests.mark_revoked(tx, list(range(10**9, 10**9 + MANY)))  # none exist
-        shop_sync.fail_runs(tx, [run_id, *range(10**9, 10**9 + MANY)], "test")
+        sync_runs.fail_runs(tx, [run_id, *range(10**9, 10**9 + MANY)], "test")

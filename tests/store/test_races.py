@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from integrations.ports import CodeSource, SourceRef
-from store import shop_sync
+from store import shop_sync, sync_runs
 from store.db import Conflict, Database
 from store.models import Code, Incentive
 from sync import codes
@@ -121,7 +121,7 @@ def _puller(worker: int, url: str, seed: int, barrier: Any, results: Any) -> Non
     try:
         with db.transaction() as tx:
             incentive_id = tx.scalars(select(Incentive.id)).one()
-            run_id = shop_sync.begin_run(tx, STORE, "pull", incentive_id)
+            run_id = sync_runs.begin_run(tx, STORE, "pull", incentive_id)
         barrier.wait(BARRIER_TIMEOUT_S)
         for start in range(0, STORE_CODES, page):
             rows = [(c, normalize_code(c), None) for c in store_codes[start : start + page]]
@@ -138,7 +138,7 @@ def _puller(worker: int, url: str, seed: int, barrier: Any, results: Any) -> Non
                 source_title="Discount 1",
                 usable=True,
             )
-            shop_sync.finish_run(tx, run_id, status="ok", error=None)
+            sync_runs.finish_run(tx, run_id, status="ok", error=None)
     except BaseException:  # noqa: BLE001 - the parent must hear of any crash
         report.crash = traceback.format_exc()
     finally:
