@@ -244,7 +244,6 @@ def _claim_statement(*, skip_locked: bool) -> Any:
 
 
 _CLAIM_SKIP_LOCKED = _claim_statement(skip_locked=True)
-_CLAIM_WAITING = _claim_statement(skip_locked=False)
 _ASSIGN = insert(_assignments)
 
 

@@ -1,10 +1,13 @@
-"""Persistence for syncing pools with a store: runs, code upserts, quarantine, usage, orders.
+"""Persistence for syncing pools with a store: code upserts, quarantine, usage, orders.
 
 A pull is a sequence of short transactions, one per page, each upserting the
 page's codes and stamping them with the run's id. Only when the whole source
 has been read *and* the count matched does :func:`finish_pull` quarantine the
 codes the run did not see. A pull that dies half-way therefore leaves only
 real codes behind, and the next complete run settles the pool.
+
+Sync runs live in :mod:`store.sync_runs`, links of incentives to discounts in
+:mod:`store.shop_links`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from sqlalchemy import (
     Update,
     and_,
     case,
-    func,
     insert,
     or_,
     select,
@@ -33,87 +35,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from store.chunks import chunked
 from store.db import Tx
-from store.models import LOCAL_SCOPE, MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
+from store.models import MAX_CODE_KEY_LENGTH, Code, Incentive, utcnow
 from store.models_sync import (
     OrderCode,
     ShopOrder,
     SyncCursor,
-    SyncRun,
     UsageObservation,
 )
-from store.pool import lock_incentive
 
 GONE_FROM_STORE = "gone from store"
 SOURCE_UNUSABLE = "discount is {status} in the store"
-
-
-@dataclass(frozen=True)
-class RunningRun:
-    """A run row still marked running: its owner may be alive, or may have died."""
-
-    id: int
-    owner: str | None  # "host:pid"
-    heartbeat_at: datetime | None
-
-
-def running_runs(tx: Tx, store_name: str, kind: str, incentive_id: int | None) -> list[RunningRun]:
-    """Runs of the same job (store, kind, incentive) still marked running."""
-    same_incentive = (
-        SyncRun.incentive_id.is_(None)
-        if incentive_id is None
-        else SyncRun.incentive_id == incentive_id
-    )
-    stmt = select(SyncRun.id, SyncRun.owner, SyncRun.heartbeat_at).where(
-        SyncRun.store_name == store_name,
-        SyncRun.kind == kind,
-        same_incentive,
-        SyncRun.status == "running",
-    )
-    return [RunningRun(i, o, h) for i, o, h in tx.execute(stmt.order_by(SyncRun.id)).all()]
-
-
-def begin_run(
-    tx: Tx, store_name: str, kind: str, incentive_id: int | None = None, *, owner: str | None = None
-) -> int:
-    """A new run row, marked running; returns its id."""
-    now = utcnow()
-    run = SyncRun(
-        store_name=store_name,
-        kind=kind,
-        incentive_id=incentive_id,
-        status="running",
-        owner=owner,
-        started_at=now,
-        heartbeat_at=now,
-    )
-    tx.add(run)
-    tx.flush()
-    return run.id
-
-
-def beat(tx: Tx, run_id: int, **counts: int | None) -> None:
-    """The run is alive: stamp its heartbeat and its counts so far."""
-    tx.execute(update(SyncRun).where(SyncRun.id == run_id).values(heartbeat_at=utcnow(), **counts))
-
-
-def finish_run(tx: Tx, run_id: int, status: str, error: str | None, **counts: int | None) -> None:
-    """Close a run as ``ok`` or ``failed`` (with a message safe to show) and its final counts."""
-    now = utcnow()
-    tx.execute(
-        update(SyncRun)
-        .where(SyncRun.id == run_id)
-        .values(status=status, error=error, finished_at=now, heartbeat_at=now, **counts)
-    )
-
-
-def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> None:
-    """Mark runs whose process is gone as failed (only those still marked running)."""
-    for chunk in chunked(run_ids):
-        tx.execute(
-            update(SyncRun)
-            .where(SyncRun.id.in_(chunk), SyncRun.status == "running")
-            .values(status="failed", error=error, finished_at=utcnow())
-        )
 
 
 _CODES = cast(Table, Code.__table__)
@@ -443,83 +374,3 @@ def advance_cursor(tx: Tx, store_name: str, kind: str, position: datetime) -> No
         tx.add(SyncCursor(store_name=store_name, kind=kind, position=position))
     elif position > row.position:
         row.position, row.updated_at = position, utcnow()
-
-
-@dataclass(frozen=True)
-class Link:
-    """An incentive's tie to a store discount (``source_id`` None: not linked)."""
-
-    incentive_id: int
-    store_name: str  # LOCAL_SCOPE when not linked
-    source_id: str | None
-    source_title: str | None
-    source_status: str | None
-
-    @property
-    def linked(self) -> bool:
-        return self.store_name != LOCAL_SCOPE and self.source_id is not None
-
-
-def _link(incentive: Incentive) -> Link:
-    return Link(
-        incentive.id,
-        incentive.store_name,
-        incentive.source_id,
-        incentive.source_title,
-        incentive.source_status,
-    )
-
-
-def link_of(tx: Tx, incentive_id: int, *, lock: bool = False) -> Link:
-    """The incentive's link; ``lock``: read after taking the incentive's row lock."""
-    incentive = lock_incentive(tx, incentive_id) if lock else tx.get_one(Incentive, incentive_id)
-    return _link(incentive)
-
-
-def linked_incentives(tx: Tx, store_name: str | None = None) -> list[Link]:
-    """Linked incentives (of one store, or of all), oldest first."""
-    stmt = select(Incentive).where(
-        Incentive.store_name != LOCAL_SCOPE, Incentive.source_id.is_not(None)
-    )
-    if store_name is not None:
-        stmt = stmt.where(Incentive.store_name == store_name)
-    return [_link(i) for i in tx.scalars(stmt.order_by(Incentive.id))]
-
-
-def incentive_for_source(tx: Tx, store_name: str, source_id: str) -> int | None:
-    """The id of the incentive linked to a store's discount, if any."""
-    stmt = select(Incentive.id).where(
-        Incentive.store_name == store_name, Incentive.source_id == source_id
-    )
-    return tx.scalars(stmt).first()
-
-
-def set_link(
-    tx: Tx, incentive_id: int, store_name: str, *, source_id: str, title: str, status: str
-) -> None:
-    """Tie the incentive to a store discount."""
-    tx.execute(
-        update(Incentive)
-        .where(Incentive.id == incentive_id)
-        .values(
-            store_name=store_name, source_id=source_id, source_title=title, source_status=status
-        )
-    )
-
-
-def rescope_codes(tx: Tx, incentive_id: int, store_name: str) -> int:
-    """Move an incentive's uploaded codes into a store's scope; returns clashes (0 = moved)."""
-    mine = select(Code.code_norm).where(Code.incentive_id == incentive_id)
-    clashes = (
-        tx.scalar(
-            select(func.count()).where(
-                Code.scope == store_name,
-                Code.incentive_id != incentive_id,
-                Code.code_norm.in_(mine),
-            )
-        )
-        or 0
-    )
-    if clashes == 0:
-        tx.execute(update(Code).where(Code.incentive_id == incentive_id).values(scope=store_name))
-    return clashes

@@ -12,12 +12,12 @@ import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols: no 0, O, 1, I, L
 MIN_RANDOM_LENGTH = 8  # 31**8 ≈ 8.5e11 codes: guessing a neighbour's is hopeless
-PREFIX_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9_-]{0,19}")
 MAX_PREFIX_LENGTH = 20
+PREFIX_PATTERN = re.compile(rf"[A-Z0-9][A-Z0-9_-]{{0,{MAX_PREFIX_LENGTH - 1}}}")
 
 
 def check_prefix(prefix: str) -> str:
-    """Upper-case letters, digits, '-' and '_', at most 20 characters."""
+    """Upper-case letters, digits, '-' and '_', at most :data:`MAX_PREFIX_LENGTH` characters."""
     normalized = prefix.strip().upper()
     if not PREFIX_PATTERN.fullmatch(normalized):
         from sync.errors import UsageError

@@ -197,10 +197,8 @@ class PoolStatus:
 
 def status(db: Database, ref: str) -> PoolStatus:
     """Counts of a pool and the codes already released, with their creators."""
-    campaign_key, incentive_key = lookup.split_incentive_ref(ref)
     with db.transaction() as tx:
-        campaign = lookup.campaign(tx, campaign_key)
-        incentive = lookup.incentive(tx, campaign, incentive_key)
+        incentive = lookup.incentive_by_ref(tx, ref)
         counts = pool.counts(tx, [incentive.id])[incentive.id]
         released = [
             ReleasedCode(
@@ -256,10 +254,8 @@ class ExportedCode:
 
 def export(db: Database, ref: str) -> list[ExportedCode]:
     """Every code released for ``CAMPAIGN/INCENTIVE``, oldest first; unassigned codes never."""
-    campaign_key, incentive_key = lookup.split_incentive_ref(ref)
     with db.transaction() as tx:
-        campaign = lookup.campaign(tx, campaign_key)
-        incentive = lookup.incentive(tx, campaign, incentive_key)
+        incentive = lookup.incentive_by_ref(tx, ref)
         return [
             ExportedCode(
                 code=code.code,

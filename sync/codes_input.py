@@ -30,6 +30,7 @@ from typing import Literal, TextIO
 from store.models import MAX_CODE_KEY_LENGTH, MAX_CODE_LENGTH
 from sync.errors import DomainError, UsageError
 from sync.fields import CONTROL_CATEGORIES
+from sync.wording import plural
 
 # Characters asked of the stream per read: large enough to keep the read loop cheap, small
 # enough that "flat memory" means kilobytes.
@@ -108,9 +109,7 @@ class NoCodes(UsageError):
     def __init__(self, source: str, empty_count: int = 0) -> None:
         self.source, self.empty_count = source, empty_count
         found = (
-            f" (only {empty_count} empty {'entry' if empty_count == 1 else 'entries'})"
-            if empty_count
-            else ""
+            f" (only {plural(empty_count, 'empty entry', 'empty entries')})" if empty_count else ""
         )
         super().__init__(
             f"{source[:1].upper()}{source[1:]} has no codes{found}: give the codes separated "
@@ -374,8 +373,8 @@ def _has_content(row: list[str]) -> bool:
 
 def _describe_offending(offending: list[Offending], empty_count: int) -> str:
     count = len(offending)
-    noun = "entry" if count == 1 else "entries"
-    lines = [f"{count} {noun} of the upload cannot be stored, so nothing was stored:"]
+    entries = plural(count, "entry", "entries")
+    lines = [f"{entries} of the upload cannot be stored, so nothing was stored:"]
     lines += [
         f"  entry {o.position}, line {o.line}: {display_entry(o.text)} — {o.reason}"
         for o in offending[:MAX_LISTED_OFFENDING]
@@ -387,7 +386,7 @@ def _describe_offending(offending: list[Offending], empty_count: int) -> str:
         "skip these."
     )
     if empty_count:
-        fix += f" ({empty_count} empty {'entry was' if empty_count == 1 else 'entries were'}"
-        fix += " ignored.)"
+        ignored = plural(empty_count, "empty entry was", "empty entries were")
+        fix += f" ({ignored} ignored.)"
     lines.append(fix)
     return "\n".join(lines)

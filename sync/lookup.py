@@ -51,3 +51,9 @@ def split_incentive_ref(ref: str) -> tuple[str, str]:
             "e.g. summer/kit"
         )
     return campaign_key, incentive_key
+
+
+def incentive_by_ref(tx: Tx, ref: str) -> Incentive:
+    """The incentive ``CAMPAIGN/INCENTIVE`` names."""
+    campaign_key, incentive_key = split_incentive_ref(ref)
+    return incentive(tx, campaign(tx, campaign_key), incentive_key)

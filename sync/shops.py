@@ -1,4 +1,4 @@
-"""Opening the configured stores, behind the platform-neutral ``Store`` protocol.
+"""Opening the configured stores, behind the platform-neutral ``Shop`` protocol.
 
 This is the one place that knows which platform package serves which config
 section; everything else talks to :class:`integrations.ports.Shop`.

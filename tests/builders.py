@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 
+from store import shop_sync
 from store.db import Database
+from store.models import utcnow
 from sync import campaigns, codes, creators, incentives
+from sync.codes_input import normalize_code
 
 
 def codes_named(prefix: str, count: int) -> list[str]:
@@ -55,3 +60,30 @@ def add_creators(db: Database, campaign_key: str, count: int, prefix: str = "cre
     for handle in handles:
         creators.add(db, campaign_key, handle, first_name=handle.title())
     return handles
+
+
+def record_order(
+    db: Database,
+    scope: str,
+    platform_id: str,
+    number: int,
+    code: str,
+    total: str,
+    currency: str,
+    *,
+    days_ago: int = 0,
+) -> None:
+    """A paid order ``#number`` that used ``code``, stored as the orders sync stores it."""
+    facts = shop_sync.OrderFacts(
+        platform_id=platform_id,
+        name=f"#{number}",
+        processed_at=utcnow() - timedelta(days=days_ago),
+        currency=currency,
+        total=Decimal(total),
+        financial_status="paid",
+        cancelled=False,
+        test=False,
+        code_norms=(normalize_code(code),),
+    )
+    with db.transaction() as tx:
+        shop_sync.upsert_order(tx, scope, facts)

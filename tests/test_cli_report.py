@@ -6,64 +6,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
-from store import shop_sync
 from store.db import Database
-from store.models import LOCAL_SCOPE, utcnow
+from store.models import LOCAL_SCOPE
 from sync.cli import report_view
-from sync.cli.main import main
-from sync.codes_input import normalize_code
+from tests import builders
+from tests.test_cli import Run
+from tests.test_cli import run as cli_run
 
-Run = Callable[..., tuple[int, str, str]]
 LONG_HANDLE = "a.creator.with.a.really.long.handle.that.goes.on.and.on"
 LONG_CODE = "SUMMER-LAUNCH-2026-EXTRA-LONG-CODE-0001"
 
 
-@pytest.fixture
-def run(
-    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Run:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PROMOSYNC_CONFIG", raising=False)
-
-    def invoke(*args: str) -> tuple[int, str, str]:
-        status = main(["--db", db_url, *args])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return invoke
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    db = Database(db_url)
-    yield db
-    db.dispose()
+run = cli_run  # the fixture, under the name the tests ask for
 
 
 def record_order(
     db: Database, number: int, code: str, total: str, currency: str, *, days_ago: int = 0
 ) -> None:
     """An order as the orders sync stores it, for codes not linked to a shop."""
-    facts = shop_sync.OrderFacts(
-        platform_id=f"order-{number}",
-        name=f"#{number}",
-        processed_at=utcnow() - timedelta(days=days_ago),
-        currency=currency,
-        total=Decimal(total),
-        financial_status="paid",
-        cancelled=False,
-        test=False,
-        code_norms=(normalize_code(code),),
+    builders.record_order(
+        db, LOCAL_SCOPE, f"order-{number}", number, code, total, currency, days_ago=days_ago
     )
-    with db.transaction() as tx:
-        shop_sync.upsert_order(tx, LOCAL_SCOPE, facts)
 
 
 def two_incentives_with_orders(run: Run, db: Database) -> None:
@@ -88,10 +53,8 @@ def two_incentives_with_orders(run: Run, db: Database) -> None:
     record_order(db, 5, "BUNDLE1", "15.00", "USD", days_ago=2)  # before its release
 
 
-def test_default_table_fits_100_columns_and_shows_what_matters(
-    run: Run, database: Database
-) -> None:
-    two_incentives_with_orders(run, database)
+def test_default_table_fits_100_columns_and_shows_what_matters(run: Run, db: Database) -> None:
+    two_incentives_with_orders(run, db)
 
     status, out, _ = run("report", "summer")
 
@@ -103,8 +66,8 @@ def test_default_table_fits_100_columns_and_shows_what_matters(
     assert "Quarantined" not in out  # a --wide figure
 
 
-def test_wide_table_shows_every_figure(run: Run, database: Database) -> None:
-    two_incentives_with_orders(run, database)
+def test_wide_table_shows_every_figure(run: Run, db: Database) -> None:
+    two_incentives_with_orders(run, db)
 
     out = run("report", "summer", "--wide")[1]
 
@@ -122,8 +85,8 @@ def test_help_explains_every_column(run: Run) -> None:
     assert max(len(line) for line in out.splitlines()) <= report_view.DEFAULT_WIDTH
 
 
-def test_csv_and_json_carry_every_figure_per_currency(run: Run, database: Database) -> None:
-    two_incentives_with_orders(run, database)
+def test_csv_and_json_carry_every_figure_per_currency(run: Run, db: Database) -> None:
+    two_incentives_with_orders(run, db)
 
     rows = list(csv.DictReader(io.StringIO(run("report", "summer", "--format", "csv")[1])))
     items = json.loads(run("report", "summer", "--format", "json")[1])
@@ -137,9 +100,9 @@ def test_csv_and_json_carry_every_figure_per_currency(run: Run, database: Databa
 
 
 def test_output_writes_the_report_to_a_file_and_says_where(
-    run: Run, database: Database, tmp_path: Path
+    run: Run, db: Database, tmp_path: Path
 ) -> None:
-    two_incentives_with_orders(run, database)
+    two_incentives_with_orders(run, db)
     target = tmp_path / "summer.csv"
     target.write_text("an older report\n")
 
@@ -152,8 +115,8 @@ def test_output_writes_the_report_to_a_file_and_says_where(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".summer.csv")]
 
 
-def test_output_json_is_a_whole_json_document(run: Run, database: Database, tmp_path: Path) -> None:
-    two_incentives_with_orders(run, database)
+def test_output_json_is_a_whole_json_document(run: Run, db: Database, tmp_path: Path) -> None:
+    two_incentives_with_orders(run, db)
     target = tmp_path / "summer.json"
 
     assert run("report", "summer", "--format", "json", "--output", str(target))[0] == 0
@@ -162,9 +125,9 @@ def test_output_json_is_a_whole_json_document(run: Run, database: Database, tmp_
 
 
 def test_output_into_a_missing_directory_exits_2_and_writes_nothing(
-    run: Run, database: Database, tmp_path: Path
+    run: Run, db: Database, tmp_path: Path
 ) -> None:
-    two_incentives_with_orders(run, database)
+    two_incentives_with_orders(run, db)
     target = tmp_path / "no-such-dir" / "summer.csv"
 
     status, out, err = run("report", "summer", "--output", str(target))

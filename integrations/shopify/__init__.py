@@ -39,37 +39,6 @@ if TYPE_CHECKING:
     from integrations.shopify.jobs import PollPolicy
     from integrations.shopify.shop import DEFAULT_BULK_THRESHOLD, ShopifyShop
 
-_ERRORS = "integrations.shopify.errors"
-_HOMES = {
-    "API_VERSION": "integrations.shopify.domain",
-    "DEFAULT_BULK_THRESHOLD": "integrations.shopify.shop",
-    "PollPolicy": "integrations.shopify.jobs",
-    "RetryPolicy": "integrations.retry",
-    "ShopifyClient": "integrations.shopify.client",
-    "ShopifyShop": "integrations.shopify.shop",
-    **{
-        name: _ERRORS
-        for name in (
-            "AuthenticationError",
-            "BulkOperationError",
-            "GraphQLError",
-            "IncompleteSync",
-            "InvalidReference",
-            "MissingScopeError",
-            "NotFound",
-            "RateLimitedError",
-            "ServerError",
-            "ShopNotFound",
-            "ShopifyConfigError",
-            "ShopifyError",
-            "ThrottledError",
-            "TransientError",
-            "TransportError",
-            "UserErrors",
-        )
-    },
-}
-
 __all__ = [
     "API_VERSION",
     "DEFAULT_BULK_THRESHOLD",
@@ -94,6 +63,17 @@ __all__ = [
     "TransportError",
     "UserErrors",
 ]
+
+#: Where each public name lives; the names not listed here are the exception classes.
+_NOT_ERRORS = {
+    "API_VERSION": "integrations.shopify.domain",
+    "DEFAULT_BULK_THRESHOLD": "integrations.shopify.shop",
+    "PollPolicy": "integrations.shopify.jobs",
+    "RetryPolicy": "integrations.retry",
+    "ShopifyClient": "integrations.shopify.client",
+    "ShopifyShop": "integrations.shopify.shop",
+}
+_HOMES = {name: _NOT_ERRORS.get(name, "integrations.shopify.errors") for name in __all__}
 
 
 def __getattr__(name: str) -> Any:

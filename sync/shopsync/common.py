@@ -1,4 +1,4 @@
-"""What the store-sync jobs share: the incentive's code source and progress reporting."""
+"""What the shop-sync jobs share: the linked incentive a job works on, and progress reporting."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from integrations.ports import CodeSource
-from store import catalog, shop_sync
+from store import catalog, shop_links
 from store.db import Database
-from store.shop_sync import Link
+from store.shop_links import Link
 from sync import lookup
 from sync.errors import DomainError, UsageError
 
@@ -71,17 +71,25 @@ class Target:
     source: CodeSource
 
 
+def link_of_ref(db: Database, ref: str) -> Link:
+    """The link of incentive ``CAMPAIGN/KEY`` (linked or not)."""
+    with db.transaction() as tx:
+        return shop_links.link_of(tx, lookup.incentive_by_ref(tx, ref).id)
+
+
+def refuse_other_store(ref: str, link: Link, store_name: str | None) -> None:
+    """``--store``, if given, must name the store a linked incentive is linked to."""
+    if link.linked and store_name is not None and store_name != link.store_name:
+        raise LinkedElsewhere(ref, link.store_name, store_name)
+
+
 def target(db: Database, ref: str, store_name: str | None = None) -> Target:
     """The linked incentive ``CAMPAIGN/KEY``; ``store_name``, if given, must be its store."""
-    campaign_key, key = lookup.split_incentive_ref(ref)
-    with db.transaction() as tx:
-        incentive_id = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key).id
-        link = shop_sync.link_of(tx, incentive_id)
+    link = link_of_ref(db, ref)
     if not link.linked:
         raise NotLinked(ref)
-    if store_name is not None and store_name != link.store_name:
-        raise LinkedElsewhere(ref, link.store_name, store_name)
-    return Target(incentive_id, ref, link.store_name, source_of(ref, link))
+    refuse_other_store(ref, link, store_name)
+    return Target(link.incentive_id, ref, link.store_name, source_of(ref, link))
 
 
 def targets(db: Database, store_name: str | None, ref: str | None) -> list[Target]:
@@ -89,7 +97,7 @@ def targets(db: Database, store_name: str | None, ref: str | None) -> list[Targe
     if ref is not None:
         return [target(db, ref, store_name)]
     with db.transaction() as tx:
-        links = shop_sync.linked_incentives(tx, store_name)
+        links = shop_links.linked_incentives(tx, store_name)
         refs = catalog.incentive_refs(tx, [link.incentive_id for link in links])
     return [
         Target(

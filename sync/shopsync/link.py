@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from integrations.ports import CodeSource, Shop, SourceRef
-from store import events, shop_sync
+from store import events, shop_links, shop_sync
 from store.db import Database
 from sync import lookup
 from sync.codes_input import normalize_code
@@ -79,7 +79,7 @@ def link(
         campaign = lookup.campaign(tx, campaign_key)
         campaign_id = campaign.id
         incentive_id = lookup.incentive(tx, campaign, key).id
-        current = shop_sync.link_of(tx, incentive_id)
+        current = shop_links.link_of(tx, incentive_id)
     _refuse_other_store(ref, current, store_name)
     source = shop.resolve_source(source_ref)
     present: dict[str, bool] = {}  # code norm -> exists in the discount
@@ -90,12 +90,12 @@ def link(
         present.update(_presence(shop, source, unchecked))
         with db.transaction() as tx:
             # Decide after the lock: an upload that committed meanwhile is seen here.
-            current = shop_sync.link_of(tx, incentive_id, lock=True)
+            current = shop_links.link_of(tx, incentive_id, lock=True)
             _refuse_other_store(ref, current, store_name)
             pool = shop_sync.pool_codes(tx, incentive_id)
             if any(normalize_code(code) not in present for code, _ in pool):
                 continue  # new codes arrived between the check and the lock: check them too
-            holder = shop_sync.incentive_for_source(tx, store_name, source.platform_id)
+            holder = shop_links.incentive_for_source(tx, store_name, source.platform_id)
             if holder is not None and holder != incentive_id:
                 raise DomainError(
                     f"Discount {source.title!r} already feeds another incentive's pool: one "
@@ -106,14 +106,14 @@ def link(
                 released = sum(1 for status in missing if status in RELEASED)
                 raise CodesNotInDiscount(ref, source.title, len(missing), len(pool), released)
             if not current.linked:
-                clashes = shop_sync.rescope_codes(tx, incentive_id, store_name)
+                clashes = shop_links.rescope_codes(tx, incentive_id, store_name)
                 if clashes:
                     raise DomainError(
                         f"{clashes} codes of '{ref}' are already pooled for store "
                         f"'{store_name}' elsewhere: codes are unique per store; remove the "
                         f"duplicates first"
                     )
-            shop_sync.set_link(
+            shop_links.set_link(
                 tx,
                 incentive_id,
                 store_name,
@@ -145,7 +145,7 @@ def link(
     raise PoolKeepsChanging(ref)
 
 
-def _refuse_other_store(ref: str, current: shop_sync.Link, store_name: str) -> None:
+def _refuse_other_store(ref: str, current: shop_links.Link, store_name: str) -> None:
     if current.linked and current.store_name != store_name:
         raise DomainError(
             f"Incentive '{ref}' is linked to store '{current.store_name}': a pool belongs to "

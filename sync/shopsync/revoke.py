@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from integrations.ports import Shop
 from store import events, shop_requests
 from store.db import Database
+from store.shop_links import Link
 from store.shop_requests import Revocation
-from store.shop_sync import Link
 from sync.shopsync.common import source_of
 from sync.shopsync.runs import sync_run
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from integrations.ports import ShopError
-from store import shop_sync
+from store import sync_runs
 from store.db import Database, Tx
 from store.models import utcnow
 from sync.errors import DomainError, UsageError
@@ -50,12 +50,12 @@ class Run:
 
     def beat(self, tx: Tx) -> None:
         """Show life and record counts so far, inside a transaction the job commits anyway."""
-        shop_sync.beat(tx, self.id, **self.counts)
+        sync_runs.beat(tx, self.id, **self.counts)
 
     def finish(self, tx: Tx, **counts: int | None) -> None:
         """Close the run ``ok`` in the job's last transaction (committed with its data)."""
         self.count(**counts)
-        shop_sync.finish_run(tx, self.id, "ok", None, **self.counts)
+        sync_runs.finish_run(tx, self.id, "ok", None, **self.counts)
         self.finished = True
 
 
@@ -68,13 +68,13 @@ def sync_run(
         _reap(tx, store_name, kind, incentive_id, utcnow())
         run = Run(
             db,
-            shop_sync.begin_run(tx, store_name, kind, incentive_id, owner=owner_of_this_process()),
+            sync_runs.begin_run(tx, store_name, kind, incentive_id, owner=owner_of_this_process()),
         )
     try:
         yield run
     except BaseException as error:
         with db.transaction() as tx:
-            shop_sync.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
+            sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
         raise
     if not run.finished:
         with db.transaction() as tx:
@@ -97,12 +97,12 @@ def _reap(tx: Tx, store_name: str, kind: str, incentive_id: int | None, now: dat
     """Mark earlier runs of the same job failed when their process is gone."""
     dead = [
         r.id
-        for r in shop_sync.running_runs(tx, store_name, kind, incentive_id)
+        for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)
         if not _alive(r.owner, r.heartbeat_at, now)
     ]
     if dead:
         log.warning("%s %s: marking %d dead runs failed", store_name, kind, len(dead))
-        shop_sync.fail_runs(tx, dead, PROCESS_DIED)
+        sync_runs.fail_runs(tx, dead, PROCESS_DIED)
 
 
 def _alive(owner: str | None, heartbeat_at: datetime | None, now: datetime) -> bool:

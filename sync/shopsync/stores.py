@@ -7,12 +7,11 @@
 
 from __future__ import annotations
 
-from store import shop_sync
+from store import shop_links
 from store.db import Database
-from sync import lookup
 from sync.config import Config, ConfigError, ShopifyShopConfig
 from sync.errors import UsageError
-from sync.shopsync.common import LinkedElsewhere
+from sync.shopsync.common import link_of_ref, refuse_other_store
 
 
 def syncable(config: Config) -> list[str]:
@@ -27,13 +26,9 @@ def named(config: Config, store_name: str) -> str:
 
 def for_incentive(db: Database, config: Config, ref: str, store_name: str | None) -> str:
     """The store of ``CAMPAIGN/KEY``: its linked store, else the named or only syncable one."""
-    campaign_key, key = lookup.split_incentive_ref(ref)
-    with db.transaction() as tx:
-        incentive_id = lookup.incentive(tx, lookup.campaign(tx, campaign_key), key).id
-        link = shop_sync.link_of(tx, incentive_id)
+    link = link_of_ref(db, ref)
     if link.linked:
-        if store_name is not None and store_name != link.store_name:
-            raise LinkedElsewhere(ref, link.store_name, store_name)
+        refuse_other_store(ref, link, store_name)
         return link.store_name
     if store_name is not None:
         return named(config, store_name)
@@ -57,7 +52,7 @@ def for_all_linked(db: Database, config: Config, store_name: str | None) -> list
     if store_name is not None:
         return [named(config, store_name)]
     with db.transaction() as tx:
-        return sorted({link.store_name for link in shop_sync.linked_incentives(tx)})
+        return sorted({link.store_name for link in shop_links.linked_incentives(tx)})
 
 
 def for_command(db: Database, config: Config, ref: str | None, store_name: str | None) -> list[str]:

@@ -1,8 +1,7 @@
 """``sync usage``: how often each released code was used, as the store says.
 
 Shopify's ``asyncUsageCount`` is eventually consistent, so every observation
-is stored with its time; reports use the latest and the first time a code was
-seen redeemed.
+is stored with its time; the report uses the latest count of each code.
 """
 
 from __future__ import annotations

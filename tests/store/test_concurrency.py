@@ -12,7 +12,6 @@ against what each worker was told. Mixed moves (back, drop, reject, bulk) race i
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import threading
 import traceback
@@ -30,6 +29,7 @@ from store.models import Assignment, Campaign, Code, Creator, Incentive, Members
 from sync import lookup, moves, workflow
 from sync.errors import OutOfCodes
 from tests import builders
+from tests.support.processes import run_processes
 
 WORKERS = 8
 CREATORS = 500
@@ -80,7 +80,7 @@ def move_all(db: Database, campaign: str, handles: Sequence[str]) -> list[Outcom
 
 
 def _process_worker(
-    worker: int, url: str, campaign: str, hand: Any, barrier: Any, results: Any, work: Work
+    worker: int, url: str, campaign: str, hand: Any, work: Work, barrier: Any, results: Any
 ) -> None:
     """Entry point of a spawned worker: its own engine, then wait for the others."""
     db = Database(url)
@@ -99,25 +99,8 @@ def run_in_processes(
     url: str, campaign: str, hands: Sequence[Any], work: Work = move_all
 ) -> list[WorkerReport]:
     """Run ``work`` on each hand in its own spawned process, all released at once."""
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(hands))
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=_process_worker,
-            args=(n, url, campaign, hand, barrier, results, work),
-            daemon=True,
-        )
-        for n, hand in enumerate(hands)
-    ]
-    for process in workers:
-        process.start()
-    # Drain the queue before joining: a child blocks on exit until its results are read.
-    reports = [results.get(timeout=JOIN_TIMEOUT_S) for _ in workers]
-    for process in workers:
-        process.join(JOIN_TIMEOUT_S)
-        assert process.exitcode == 0, f"worker exited with {process.exitcode}"
-    return reports
+    arguments = [(n, url, campaign, hand, work) for n, hand in enumerate(hands)]
+    return run_processes(_process_worker, arguments, join_timeout=JOIN_TIMEOUT_S)
 
 
 def run_in_threads(db: Database, campaign: str, hands: list[list[str]]) -> list[WorkerReport]:

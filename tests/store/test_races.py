@@ -13,7 +13,6 @@ barrier, on SQLite and PostgreSQL (the ``db_url`` fixture):
 from __future__ import annotations
 
 import io
-import multiprocessing
 import random
 import traceback
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from integrations.ports import CodeSource, SourceRef
-from store import shop_sync
+from store import shop_sync, sync_runs
 from store.db import Conflict, Database
 from store.models import Code, Incentive
 from sync import codes
@@ -31,6 +30,7 @@ from sync.codes_input import InvalidCodes, normalize_code
 from sync.errors import DomainError
 from sync.shopsync import link
 from tests import builders
+from tests.support.processes import run_processes
 
 WORKERS = 6
 ROUNDS = 3
@@ -53,20 +53,8 @@ class Report:
 
 
 def _run(target: Callable[..., None], url: str, seed: int) -> list[Report]:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(WORKERS)
-    results = context.Queue()
-    workers = [
-        context.Process(target=target, args=(n, url, seed, barrier, results), daemon=True)
-        for n in range(WORKERS)
-    ]
-    for process in workers:
-        process.start()
-    reports = [results.get(timeout=JOIN_TIMEOUT_S) for _ in workers]
-    for process in workers:
-        process.join(JOIN_TIMEOUT_S)
-        assert process.exitcode == 0, f"worker exited with {process.exitcode}"
-    return reports
+    arguments = [(n, url, seed) for n in range(WORKERS)]
+    return run_processes(target, arguments, join_timeout=JOIN_TIMEOUT_S)
 
 
 def _shared_codes() -> list[str]:
@@ -133,7 +121,7 @@ def _puller(worker: int, url: str, seed: int, barrier: Any, results: Any) -> Non
     try:
         with db.transaction() as tx:
             incentive_id = tx.scalars(select(Incentive.id)).one()
-            run_id = shop_sync.begin_run(tx, STORE, "pull", incentive_id)
+            run_id = sync_runs.begin_run(tx, STORE, "pull", incentive_id)
         barrier.wait(BARRIER_TIMEOUT_S)
         for start in range(0, STORE_CODES, page):
             rows = [(c, normalize_code(c), None) for c in store_codes[start : start + page]]
@@ -150,7 +138,7 @@ def _puller(worker: int, url: str, seed: int, barrier: Any, results: Any) -> Non
                 source_title="Discount 1",
                 usable=True,
             )
-            shop_sync.finish_run(tx, run_id, status="ok", error=None)
+            sync_runs.finish_run(tx, run_id, status="ok", error=None)
     except BaseException:  # noqa: BLE001 - the parent must hear of any crash
         report.crash = traceback.format_exc()
     finally:

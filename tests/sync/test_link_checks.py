@@ -5,8 +5,6 @@ Against the local Shopify (real HTTP on loopback), on both databases.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -23,18 +21,7 @@ from sync.codes_input import normalize_code
 from sync.shopsync import common, generate, link, pull
 from sync.shopsync.link import CodesNotInDiscount
 from tests import builders
-from tests.sync.test_shop_sync import STORE, connect, linked_campaign, pooled
-
-
-@pytest.fixture
-def shop() -> Iterator[SandboxShop]:
-    with SandboxShop() as sandbox_shop:
-        yield sandbox_shop
-
-
-@pytest.fixture
-def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
-    yield from connect(shop)
+from tests.sync.shops import STORE, linked_campaign, pooled
 
 
 def is_linked(db: Database) -> bool:

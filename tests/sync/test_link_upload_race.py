@@ -9,7 +9,6 @@ linked when it committed. On SQLite and PostgreSQL, against the local Shopify.
 
 from __future__ import annotations
 
-import multiprocessing
 import random
 import time
 import traceback
@@ -27,6 +26,7 @@ from sync import lookup
 from sync.errors import DomainError
 from sync.shopsync import common, link
 from tests import builders
+from tests.support.processes import run_processes
 
 ROUNDS = 10
 UPLOADERS = 3
@@ -118,21 +118,9 @@ def test_uploads_racing_a_link_never_leave_foreign_codes_in_a_linked_pool(
             builders.upload(db, f"r{round_}/kit", wanted[:POOLED_SHOP_CODES])
         shopify = Shopify(sandbox.domain, server.access_token, server.admin_api_url)
 
-        context = multiprocessing.get_context("spawn")
         roles = [("link", 0)] + [("upload", i) for i in range(1, UPLOADERS + 1)]
-        barrier = context.Barrier(len(roles))
-        out = context.Queue()
-        workers = [
-            context.Process(
-                target=_worker, args=(role, i, db.url, shopify, seed, barrier, out), daemon=True
-            )
-            for role, i in roles
-        ]
-        for worker in workers:
-            worker.start()
-        reports = [out.get(timeout=JOIN_TIMEOUT_S) for _ in workers]
-        for worker in workers:
-            worker.join(JOIN_TIMEOUT_S)
+        arguments = [(role, i, db.url, shopify, seed) for role, i in roles]
+        reports = run_processes(_worker, arguments, join_timeout=JOIN_TIMEOUT_S)
         crashes = [crash for *_, crash in reports if crash]
         assert not crashes, f"seed {seed}: {crashes[0]}"
 

@@ -17,7 +17,7 @@ from store.db import Database
 from store.models import Code
 from sync.shopsync import common, pull
 from tests import builders
-from tests.sync.test_shop_sync import STORE, linked_campaign
+from tests.sync.shops import STORE, linked_campaign
 
 CODES = 3_000
 POLL_SECONDS = 0.02  # how often the test looks at the database while the child pulls

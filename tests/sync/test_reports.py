@@ -11,42 +11,22 @@ from decimal import Decimal
 import pytest
 
 from integrations.ports import SourceRef
-from integrations.sandbox.shopify import SandboxShop, serve
+from integrations.sandbox.shopify import SandboxShop
 from integrations.shopify.retry import RetryPolicy
 from integrations.shopify.shop import ShopifyShop
-from store import shop_sync
 from store.db import Database
-from store.models import utcnow
 from sync import campaigns, incentives, moves, reports
-from sync.codes_input import normalize_code
 from sync.reports import FLAG_EARLY, ReportRow
 from sync.shopsync import common, link, orders, pull, usage
 from tests import builders
+from tests.sync.shops import STORE, connect
 
-STORE = "main"
-FAST_RETRY = RetryPolicy(max_attempts=3, base_backoff=0.0, max_backoff=0.0, jitter=0.0)
-
-
-@pytest.fixture
-def shop(request: pytest.FixtureRequest) -> Iterator[SandboxShop]:
-    """The local Shopify; its shop currency is USD unless parametrized (indirect=True)."""
-    with SandboxShop(currency=getattr(request, "param", "USD")) as sandbox_shop:
-        yield sandbox_shop
+FEW_RETRIES = RetryPolicy(max_attempts=3, base_backoff=0.0, max_backoff=0.0, jitter=0.0)
 
 
 @pytest.fixture
 def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
-    with (
-        serve(shop) as server,
-        ShopifyShop.connect(
-            shop=shop.domain,
-            access_token=server.access_token,
-            admin_api_url=server.admin_api_url,
-            retry=FAST_RETRY,
-            sleep=lambda _: None,
-        ) as connected,
-    ):
-        yield connected
+    yield from connect(shop, retry=FEW_RETRIES)
 
 
 def linked_pool(
@@ -131,19 +111,7 @@ def test_order_split_in_cents_goes_to_the_first_code_it_used(
 
 def record_order(db: Database, number: int, code: str, total: str, currency: str) -> None:
     """An order as the orders sync stores it (as a shop that changed currency would send)."""
-    facts = shop_sync.OrderFacts(
-        platform_id=f"gid://shopify/Order/{number}",
-        name=f"#{number}",
-        processed_at=utcnow(),
-        currency=currency,
-        total=Decimal(total),
-        financial_status="paid",
-        cancelled=False,
-        test=False,
-        code_norms=(normalize_code(code),),
-    )
-    with db.transaction() as tx:
-        shop_sync.upsert_order(tx, STORE, facts)
+    builders.record_order(db, STORE, f"gid://shopify/Order/{number}", number, code, total, currency)
 
 
 def test_orders_in_another_currency_are_reported_apart_and_left_out_of_roi(

@@ -2,70 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
-from integrations.ports import CodeSource, Shop, SourceRef
-from integrations.sandbox.shopify import Fault, FaultConfig, SandboxShop, serve
-from integrations.shopify.retry import RetryPolicy
+from integrations.ports import CodeSource, Shop
+from integrations.sandbox.shopify import Fault, FaultConfig, SandboxShop
 from integrations.shopify.shop import ShopifyShop
 from store.db import Database
 from sync import codes, creators, moves, reports
 from sync.errors import OutOfCodes
-from sync.shopsync import common, generate, link, orders, pull, revoke, usage
+from sync.shopsync import common, generate, orders, pull, revoke, usage
 from tests import builders
-
-STORE = "main"
-FAST_RETRY = RetryPolicy(max_attempts=12, base_backoff=0.0, max_backoff=0.0, jitter=0.0)
-
-
-@pytest.fixture
-def shop() -> Iterator[SandboxShop]:
-    with SandboxShop() as sandbox_shop:
-        yield sandbox_shop
-
-
-def connect(shop: SandboxShop, faults: FaultConfig | None = None) -> Iterator[ShopifyShop]:
-    with (
-        serve(shop, faults=faults) as server,
-        ShopifyShop.connect(
-            shop=shop.domain,
-            access_token=server.access_token,
-            admin_api_url=server.admin_api_url,
-            retry=FAST_RETRY,
-            sleep=lambda _: None,
-        ) as store,
-    ):
-        yield store
-
-
-@pytest.fixture
-def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
-    yield from connect(shop)
-
-
-def linked_campaign(
-    db: Database, store: Shop, discount_code: str, **options: object
-) -> common.Target:
-    builders.campaign(db, pools={"kit": 0}, active=False, **options)  # type: ignore[arg-type]
-    link.link(db, store, STORE, "summer/kit", SourceRef(discount_code=discount_code))
-    from sync import campaigns
-
-    campaigns.set_status(db, "summer", "active")
-    (target,) = common.targets(db, STORE, "summer/kit")
-    return target
-
-
-def pooled(db: Database) -> dict[str, str]:
-    """Every pooled code of summer/kit with its status (test-side look, not a user view)."""
-    from sqlalchemy import select
-
-    from store.models import Code
-
-    with db.transaction() as tx:
-        return {c.code: c.status for c in tx.scalars(select(Code))}
+from tests.sync.shops import STORE, connect, linked_campaign, pooled
 
 
 def test_pull_brings_exactly_the_discounts_codes(

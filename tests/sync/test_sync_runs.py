@@ -15,25 +15,14 @@ from sqlalchemy import select
 from integrations.ports import CodeSource, Shop, ShopError, UsageObservation
 from integrations.sandbox.shopify import SandboxShop
 from integrations.shopify.shop import ShopifyShop
-from store import shop_sync
+from store import sync_runs
 from store.db import Database
 from store.models import utcnow
 from store.models_sync import SyncRun
 from sync import moves
 from sync.shopsync import common, generate, jobs, orders, pull, revoke, runs, usage
 from tests import builders
-from tests.sync.test_shop_sync import STORE, connect, linked_campaign
-
-
-@pytest.fixture
-def shop() -> Iterator[SandboxShop]:
-    with SandboxShop() as sandbox_shop:
-        yield sandbox_shop
-
-
-@pytest.fixture
-def store(shop: SandboxShop) -> Iterator[ShopifyShop]:
-    yield from connect(shop)
+from tests.sync.shops import STORE, linked_campaign
 
 
 def run_rows(db: Database) -> list[tuple[str, str, str | None]]:
@@ -141,10 +130,10 @@ def test_a_run_that_is_alive_is_left_running(db: Database) -> None:
     builders.campaign(db, pools={"kit": 0}, active=False)
     now = utcnow()
     with db.transaction() as tx:
-        mine = shop_sync.begin_run(tx, STORE, "orders", owner=runs.owner_of_this_process())
-        remote_fresh = shop_sync.begin_run(tx, STORE, "orders", owner="elsewhere:1")
-        remote_stale = shop_sync.begin_run(tx, STORE, "orders", owner="elsewhere:2")
-        other_job = shop_sync.begin_run(tx, STORE, "usage", owner="elsewhere:3")
+        mine = sync_runs.begin_run(tx, STORE, "orders", owner=runs.owner_of_this_process())
+        remote_fresh = sync_runs.begin_run(tx, STORE, "orders", owner="elsewhere:1")
+        remote_stale = sync_runs.begin_run(tx, STORE, "orders", owner="elsewhere:2")
+        other_job = sync_runs.begin_run(tx, STORE, "usage", owner="elsewhere:3")
         tx.execute(
             SyncRun.__table__.update()  # type: ignore[attr-defined]
             .where(SyncRun.id.in_([remote_stale, other_job]))

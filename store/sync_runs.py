@@ -1,0 +1,83 @@
+"""Sync runs: a row per job run, from running to ok or failed, with a heartbeat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from store.chunks import chunked
+from store.db import Tx
+from store.models import utcnow
+from store.models_sync import SyncRun
+
+
+@dataclass(frozen=True)
+class RunningRun:
+    """A run row still marked running: its owner may be alive, or may have died."""
+
+    id: int
+    owner: str | None  # "host:pid"
+    heartbeat_at: datetime | None
+
+
+def running_runs(tx: Tx, store_name: str, kind: str, incentive_id: int | None) -> list[RunningRun]:
+    """Runs of the same job (store, kind, incentive) still marked running."""
+    same_incentive = (
+        SyncRun.incentive_id.is_(None)
+        if incentive_id is None
+        else SyncRun.incentive_id == incentive_id
+    )
+    stmt = select(SyncRun.id, SyncRun.owner, SyncRun.heartbeat_at).where(
+        SyncRun.store_name == store_name,
+        SyncRun.kind == kind,
+        same_incentive,
+        SyncRun.status == "running",
+    )
+    return [RunningRun(i, o, h) for i, o, h in tx.execute(stmt.order_by(SyncRun.id)).all()]
+
+
+def begin_run(
+    tx: Tx, store_name: str, kind: str, incentive_id: int | None = None, *, owner: str | None = None
+) -> int:
+    """A new run row, marked running; returns its id."""
+    now = utcnow()
+    run = SyncRun(
+        store_name=store_name,
+        kind=kind,
+        incentive_id=incentive_id,
+        status="running",
+        owner=owner,
+        started_at=now,
+        heartbeat_at=now,
+    )
+    tx.add(run)
+    tx.flush()
+    return run.id
+
+
+def beat(tx: Tx, run_id: int, **counts: int | None) -> None:
+    """The run is alive: stamp its heartbeat and its counts so far."""
+    tx.execute(update(SyncRun).where(SyncRun.id == run_id).values(heartbeat_at=utcnow(), **counts))
+
+
+def finish_run(tx: Tx, run_id: int, status: str, error: str | None, **counts: int | None) -> None:
+    """Close a run as ``ok`` or ``failed`` (with a message safe to show) and its final counts."""
+    now = utcnow()
+    tx.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id)
+        .values(status=status, error=error, finished_at=now, heartbeat_at=now, **counts)
+    )
+
+
+def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> None:
+    """Mark runs whose process is gone as failed (only those still marked running)."""
+    for chunk in chunked(run_ids):
+        tx.execute(
+            update(SyncRun)
+            .where(SyncRun.id.in_(chunk), SyncRun.status == "running")
+            .values(status="failed", error=error, finished_at=utcnow())
+        )
