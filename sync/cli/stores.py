@@ -75,7 +75,7 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     """Pull every code of the linked discounts into their pools (fails on partial data).
 
     The same sync first disables the codes of creators dropped under
-    on_drop = disable (see `sync revoke`).
+    on_drop = disable (see ``sync revoke``).
     """
     names = stores.for_command(app.db, app.config, incentive, store_name)
     outcomes = []
