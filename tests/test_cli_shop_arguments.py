@@ -81,7 +81,8 @@ def test_one_of_each_is_counted_in_the_singular(
     assert status == 0 and "Linked summer/kit to 'Summer' (active, 1 code) in store 'main'." in out
     status, out, _ = run("sync", "pull", "summer/kit")
     assert status == 0 and "summer/kit: 1 code in the store (1 expected), 1 new" in out
-    assert "0 released codes gone" in out
+    assert "\n  0 released codes gone from the store; discount active" in out
+    assert max(len(line) for line in out.splitlines()) <= MAX_LINE
     status, out, _ = run("codes", "generate", "summer/kit", "--count", "1")
     assert status == 0
     assert "Created 1 new code in summer/kit (1 round); the pull added 1 code to the pool." in out

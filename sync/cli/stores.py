@@ -94,8 +94,8 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
             "\n".join(
                 f"{r.incentive}: {plural(r.fetched, 'code')} in the store "
                 f"({r.expected:,} expected), {r.new:,} new, "
-                f"{r.skipped:,} skipped, {r.quarantined:,} quarantined, "
-                f"{plural(r.flagged, 'released code')} gone "
+                f"{r.skipped:,} skipped, {r.quarantined:,} quarantined;\n"
+                f"  {plural(r.flagged, 'released code')} gone "
                 f"from the store; discount {r.source_status}"
                 for r in results
             )

@@ -1,0 +1,37 @@
+"""What a merchant sees on a first run: lines that fit 100 columns, counts in words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sync.cli.report_view import DEFAULT_WIDTH
+from tests.test_cli import Run, setup_campaign
+from tests.test_cli import run as cli_run
+
+run = cli_run  # the fixture, under the name the tests ask for
+CAMPAIGN, INCENTIVE = "summer-launch-2026", "creator-kit"  # keys as a merchant writes them
+
+
+def test_create_and_add_fit_the_width(run: Run) -> None:
+    status, created, _ = run("campaigns", "create", "Summer launch 2026", "--key", CAMPAIGN)
+    assert status == 0
+    add = ("incentives", "add", CAMPAIGN, "--key", INCENTIVE, "--description", "Kit")
+    status, added, _ = run(*add, "--value", "1", "--cost", "1", "--timing", "pre_payment")
+    assert status == 0
+    for line in (created + added).splitlines():
+        assert len(line) <= DEFAULT_WIDTH, line
+    assert f"Add incentives with `promosync incentives add {CAMPAIGN} ...`." in created
+    assert f"`promosync codes upload {CAMPAIGN}/{INCENTIVE} --file codes.txt`." in added
+
+
+def test_report_output_counts_rows_not_lines(run: Run, tmp_path: Path) -> None:
+    setup_campaign(run)
+    target = tmp_path / "summer.csv"
+    status, out, _ = run("report", "summer", "--format", "csv", "--output", str(target))
+    assert status == 0
+    # a campaign line and an incentive line (no creator yet) under a header line
+    assert len(target.read_text().splitlines()) == 3
+    assert out == f"Wrote the report (csv, 2 rows) to {target}\n"
+    status, out, _ = run("--json", "report", "summer", "--output", str(target))
+    assert status == 0 and json.loads(out)["rows"] == 2
