@@ -35,3 +35,13 @@ def test_report_output_counts_rows_not_lines(run: Run, tmp_path: Path) -> None:
     assert out == f"Wrote the report (csv, 2 rows) to {target}\n"
     status, out, _ = run("--json", "report", "summer", "--output", str(target))
     assert status == 0 and json.loads(out)["rows"] == 2
+
+
+def test_a_mistyped_stage_gets_a_suggestion_and_is_echoed_safely(run: Run) -> None:
+    setup_campaign(run)
+    run("creators", "add", "summer", "maya")
+    status, out, err = run("creators", "move", "summer", "maya", "--to", "pre_paymnt")
+    assert (status, out) == (2, "")
+    assert err.startswith("error: Unknown stage 'pre_paymnt': did you mean pre_payment? use one of")
+    status, _, err = run("creators", "list", "summer", "--stage", "\x1b[2Jcandidates")
+    assert status == 2 and "\x1b" not in err and "'\\u001b[2Jcandidates'" in err
