@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from integrations.sandbox.shopify import SandboxShop
+from integrations.sandbox.shopify.seed import seed_demo_shop
 from sync.cli.report_view import DEFAULT_WIDTH
 from tests.test_cli import Run, setup_campaign
 from tests.test_cli import run as cli_run
@@ -45,3 +48,11 @@ def test_a_mistyped_stage_gets_a_suggestion_and_is_echoed_safely(run: Run) -> No
     assert err.startswith("error: Unknown stage 'pre_paymnt': did you mean pre_payment? use one of")
     status, _, err = run("creators", "list", "summer", "--stage", "\x1b[2Jcandidates")
     assert status == 2 and "\x1b" not in err and "'\\u001b[2Jcandidates'" in err
+
+
+def test_the_readme_links_the_discount_the_sandbox_seeds() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    found = re.search(r"--discount-id gid://shopify/DiscountCodeNode/(\d+)`", readme)
+    assert found is not None
+    with SandboxShop() as shop:
+        assert seed_demo_shop(shop, 5) == int(found.group(1))
