@@ -56,3 +56,16 @@ def test_the_readme_links_the_discount_the_sandbox_seeds() -> None:
     assert found is not None
     with SandboxShop() as shop:
         assert seed_demo_shop(shop, 5) == int(found.group(1))
+
+
+def test_events_as_json_name_incentives_by_key_and_hold_no_database_ids(run: Run) -> None:
+    setup_campaign(run)
+    run("creators", "add", "summer", "maya")
+    assert run("creators", "move", "summer", "maya", "--to", "pre_payment")[0] == 0
+    status, out, _ = run("--json", "events", "summer", "--kind", "creator.moved")
+    assert status == 0
+    (moved,) = json.loads(out)
+    assert moved["detail"]["released"] == [{"incentive": "summer/kit"}]
+    assert "_id" not in out
+    status, out, _ = run("events", "summer", "--kind", "creator.moved")
+    assert status == 0 and "released=1" in out
