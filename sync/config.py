@@ -298,7 +298,10 @@ def find_config_file(explicit: str | None) -> Path | None:
     if from_env:
         path = Path(from_env)
         if not path.is_file():
-            raise ConfigError(f"${CONFIG_ENV} names {from_env}, which does not exist")
+            raise ConfigError(
+                f"${CONFIG_ENV} names {from_env}, which does not exist: point it at the config "
+                f"file, or unset it to use ./{DEFAULT_CONFIG_FILE}"
+            )
         return path
     default = Path(DEFAULT_CONFIG_FILE)
     return default if default.is_file() else None

@@ -240,3 +240,11 @@ def test_one_validator_serves_every_secret_field_of_every_platform(tmp_path: Pat
         ("consumer_secret", None),
         ("webhook_secret", "WC_HOOK"),
     ]
+
+
+def test_a_missing_file_named_by_the_environment_names_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(config.CONFIG_ENV, str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match=r"which does not exist: point it at the config file, or"):
+        config.load()
