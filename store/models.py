@@ -58,6 +58,8 @@ MAX_CAMPAIGN_NAME_LENGTH = 200
 MAX_HANDLE_LENGTH = 100
 MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 MAX_FIRST_NAME_LENGTH = 100
+#: A store's name, the key of its ``[stores.NAME]`` table (sync.config checks it).
+MAX_STORE_NAME_LENGTH = 64
 #: A code pool key for incentives not linked to a store: their codes are
 #: unique among themselves, separately from every store's codes.
 LOCAL_SCOPE = ""
@@ -163,7 +165,7 @@ class Incentive(Base):
     timing: Mapped[str] = mapped_column(String(16))
     on_drop: Mapped[str] = mapped_column(String(8), default="keep")
     # Link to a store source (issue: Shopify). LOCAL_SCOPE when not linked.
-    store_name: Mapped[str] = mapped_column(String(64), default=LOCAL_SCOPE)
+    store_name: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH), default=LOCAL_SCOPE)
     source_id: Mapped[str | None] = mapped_column(String(200))
     source_title: Mapped[str | None] = mapped_column(String(300))
     source_status: Mapped[str | None] = mapped_column(String(16))
@@ -189,7 +191,7 @@ class Code(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
     code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
     code_norm: Mapped[str] = mapped_column(String(MAX_CODE_KEY_LENGTH))
     status: Mapped[str] = mapped_column(String(16), default="available")

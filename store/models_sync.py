@@ -26,7 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models import MAX_CODE_KEY_LENGTH, MAX_CODE_LENGTH, Base, utcnow
+from store.models import (
+    MAX_CODE_KEY_LENGTH,
+    MAX_CODE_LENGTH,
+    MAX_STORE_NAME_LENGTH,
+    Base,
+    utcnow,
+)
 
 
 class SyncRun(Base):
@@ -34,7 +40,7 @@ class SyncRun(Base):
     __table_args__ = (Index("ix_sync_runs_store_kind", "store_name", "kind", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_name: Mapped[str] = mapped_column(String(64))
+    store_name: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))  # pull | usage | orders | generate | revoke
     incentive_id: Mapped[int | None] = mapped_column(
         ForeignKey("incentives.id", ondelete="CASCADE")
@@ -59,7 +65,7 @@ class SyncCursor(Base):
     __table_args__ = (UniqueConstraint("store_name", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_name: Mapped[str] = mapped_column(String(64))
+    store_name: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
     kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -80,7 +86,7 @@ class ShopOrder(Base):
     __table_args__ = (UniqueConstraint("store_name", "platform_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_name: Mapped[str] = mapped_column(String(64))
+    store_name: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
     platform_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(100))
     processed_at: Mapped[datetime]
@@ -115,7 +121,7 @@ class CodeRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incentive_id: Mapped[int] = mapped_column(ForeignKey("incentives.id", ondelete="CASCADE"))
-    scope: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
     code: Mapped[str] = mapped_column(String(MAX_CODE_LENGTH))
     code_norm: Mapped[str] = mapped_column(String(MAX_CODE_KEY_LENGTH))
     state: Mapped[str] = mapped_column(String(16), default="requested")  # requested|created|failed

@@ -21,10 +21,16 @@ def check_prefix(prefix: str) -> str:
     normalized = prefix.strip().upper()
     if not PREFIX_PATTERN.fullmatch(normalized):
         from sync.errors import UsageError
+        from sync.fields import printable
 
+        shown = (
+            f"'{printable(prefix)}'"
+            if len(prefix) <= 2 * MAX_PREFIX_LENGTH
+            else f"of {len(prefix):,} characters"  # too long to echo on one line
+        )
         raise UsageError(
-            f"Code prefix '{prefix}' is not valid: use up to {MAX_PREFIX_LENGTH} letters, "
-            f"digits, '-' or '_', e.g. SUMMER-"
+            f"Code prefix {shown} is not valid: use {MAX_PREFIX_LENGTH} or fewer letters, "
+            f"digits, - or _ (SUMMER-)"
         )
     return normalized
 

@@ -34,7 +34,9 @@ from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from integrations.urls import redact_url
 from store.db import DEFAULT_DATABASE_ATTEMPTS, DEFAULT_DATABASE_URL, RetrySettings
 from store.db import redact_url as redact_database_url
+from store.models import MAX_STORE_NAME_LENGTH
 from sync.errors import UsageError
+from sync.wording import plural
 
 CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
 DEFAULT_CONFIG_FILE = "promosync.toml"
@@ -210,6 +212,15 @@ class Config(_Section):
     retry: RetryConfig = Field(default_factory=RetryConfig)
     source: str | None = None  # the file it was read from, for messages
 
+    @field_validator("stores")
+    @classmethod
+    def _store_names(cls, stores: dict[str, ShopConfig]) -> dict[str, ShopConfig]:
+        for name in stores:
+            problem = store_name_problem(name)
+            if problem is not None:
+                raise ValueError(f"store name {name[:MAX_STORE_NAME_LENGTH]!r} {problem}")
+        return stores
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         # The database URL may hold a password: shown redacted, like every secret.
         for name, value in super().__repr_args__():
@@ -227,15 +238,40 @@ class Config(_Section):
                 return next(iter(self.stores.items()))
             where = self.source or "the config file"
             raise ConfigError(
-                f"{len(self.stores)} stores are configured in {where}: name one with --store"
+                f"{plural(len(self.stores), 'store')} are configured in {where}: "
+                f"name one with --store"
                 if self.stores
                 else f"No store is configured: add a [stores.NAME] table to {where} "
                 f"(see config.example.toml)"
             )
         if name not in self.stores:
             known = ", ".join(sorted(self.stores)) or "none"
-            raise ConfigError(f"No store '{name}' in the configuration (configured: {known})")
+            raise ConfigError(
+                f"No store '{name}' in {self.source or 'the config file'} (configured: "
+                f"{known}): name a configured store, or add a [stores.{name}] table"
+            )
         return name, self.stores[name]
+
+
+def store_name_problem(name: str) -> str | None:
+    """What makes ``name`` unusable as the key of a ``[stores.NAME]`` table, if anything.
+
+    The name is stored with every linked incentive, code and sync run (a column of
+    ``MAX_STORE_NAME_LENGTH`` characters) and typed after ``--store``.
+    """
+    if not name.strip():
+        return "is empty: name the table [stores.NAME], e.g. [stores.main]"
+    if len(name) > MAX_STORE_NAME_LENGTH:
+        return (
+            f"is {len(name)} characters long: rename the table [stores.NAME] with at most "
+            f"{MAX_STORE_NAME_LENGTH} characters"
+        )
+    if not name.isprintable() or name != name.strip():
+        return (
+            "holds a control character or leading/trailing space: rename the table "
+            "[stores.NAME] with printable characters, e.g. [stores.main]"
+        )
+    return None
 
 
 def check_url(value: str) -> str:
@@ -269,7 +305,10 @@ def find_config_file(explicit: str | None) -> Path | None:
     if from_env:
         path = Path(from_env)
         if not path.is_file():
-            raise ConfigError(f"${CONFIG_ENV} names {from_env}, which does not exist")
+            raise ConfigError(
+                f"${CONFIG_ENV} names {from_env}, which does not exist: point it at the config "
+                f"file, or unset it to use ./{DEFAULT_CONFIG_FILE}"
+            )
         return path
     default = Path(DEFAULT_CONFIG_FILE)
     return default if default.is_file() else None

@@ -7,10 +7,12 @@ linear order: every stage can move to it, and it can move to any stage.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.errors import DomainError, UsageError
+from sync.fields import printable
 
 CANDIDATES, PARTICIPANTS, COMPLETE, DROPPED = "candidates", "participants", "complete", "dropped"
 
@@ -55,7 +57,11 @@ def check_stage_name(stage: str) -> str:
     """Normalise a stage name from the user (``Pre-Payment`` → ``pre_payment``)."""
     key = stage.strip().lower().replace("-", "_").replace(" ", "_")
     if key not in PHASE_OF:
-        raise UsageError(f"Unknown stage '{stage}': use one of {', '.join(STAGE_KEYS)}")
+        close = difflib.get_close_matches(key, STAGE_KEYS, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(
+            f"Unknown stage '{printable(stage)}': {hint}use one of {', '.join(STAGE_KEYS)}"
+        )
     return key
 
 

@@ -156,6 +156,6 @@ def test_upload_into_a_linked_incentive_exits_1_and_link_force_reports_missing_c
     status, out, _ = run(
         "incentives", "link", "summer/kit", "--discount-code", "CLI-AAAA1111", "--force"
     )
-    assert status == 0 and "1 of its 2 pooled codes are not in the discount" in out
+    assert status == 0 and "1 of its 2 pooled codes is not in the discount" in out
     status, _, err = run("codes", "upload", "summer/kit", "--codes", "LOCAL-5678")
     assert status == 1 and "`promosync codes generate summer/kit" in err

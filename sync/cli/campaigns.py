@@ -24,7 +24,7 @@ def create(app: App, name: str, key: str | None, currency: str) -> None:
     campaign = campaigns.create(app.db, name, key=key, currency=currency)
     app.emit(
         campaigns.summary(campaign),
-        f"Created draft campaign '{campaign.key}' ({campaign.name}, {campaign.currency}). "
+        f"Created draft campaign '{campaign.key}' ({campaign.name}, {campaign.currency}).\n"
         f"Add incentives with `promosync incentives add {campaign.key} ...`.",
     )
 

@@ -64,7 +64,7 @@ def add(
             "timing": incentive.timing,
             "on_drop": incentive.on_drop,
         },
-        f"Added incentive '{campaign}/{incentive.key}'. Upload its codes with "
+        f"Added incentive '{campaign}/{incentive.key}'.\nUpload its codes with "
         f"`promosync codes upload {campaign}/{incentive.key} --file codes.txt`.",
     )
 

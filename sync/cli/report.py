@@ -12,6 +12,7 @@ from sync import reports
 from sync.cli import report_view
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
+from sync.wording import plural
 
 FORMATS = ("table", "csv", "json")
 
@@ -45,10 +46,10 @@ def report(app: App, campaign: str, fmt: str, wide: bool, output: Path | None) -
         click.echo(text, nl=fmt == "json")
         return
     write_file(output, text if fmt != "json" else text + "\n")
-    lines = len(built.rows)
+    rows = len(built.rows)
     app.emit(
-        {"written": str(output), "format": fmt, "rows": lines},
-        f"Wrote the report ({fmt}, {lines} {'line' if lines == 1 else 'lines'}) to {output}",
+        {"written": str(output), "format": fmt, "rows": rows},
+        f"Wrote the report ({fmt}, {plural(rows, 'row')}) to {output}",
     )
 
 

@@ -10,6 +10,7 @@ from sync.cli.progress import progress_bar
 from sync.errors import UsageError
 from sync.shops import open_shop
 from sync.shopsync import common, generate, jobs, link, orders, revoke, stores, usage
+from sync.wording import plural
 
 STORE_HELP = "Store name (default: the incentive's own store, else every linked store)."
 NOTHING_LINKED = "No incentives are linked to a store."
@@ -31,8 +32,8 @@ def check(app: App, name: str | None) -> None:
     if name is None and len(app.config.stores) > 1:
         configured = sorted(app.config.stores)
         raise UsageError(
-            f"{len(configured)} stores are configured ({', '.join(configured)}): name the one "
-            f"to check, e.g. `promosync stores check {configured[0]}`"
+            f"{plural(len(configured), 'store')} are configured ({', '.join(configured)}): "
+            f"name the one to check, e.g. `promosync stores check {configured[0]}`"
         )
     with open_shop(app.config, name) as (store_name, shop):
         info = shop.check()
@@ -86,15 +87,15 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     revoked = sum(o.revoked for o in outcomes)
     results = [r for o in outcomes for r in o.pulls]
     if revoked and not app.as_json:
-        click.echo(f"{revoked} codes of dropped creators disabled and marked revoked")
+        click.echo(f"{plural(revoked, 'code')} of dropped creators disabled and marked revoked")
     app.emit(
         results,
         lambda: (
             "\n".join(
-                f"{r.incentive}: {r.fetched} codes in the store ({r.expected} expected), "
-                f"{r.new} new, "
-                f"{r.skipped} skipped, {r.quarantined} quarantined, "
-                f"{r.flagged} released codes gone "
+                f"{r.incentive}: {plural(r.fetched, 'code')} in the store "
+                f"({r.expected:,} expected), {r.new:,} new, "
+                f"{r.skipped:,} skipped, {r.quarantined:,} quarantined;\n"
+                f"  {plural(r.flagged, 'released code')} gone "
                 f"from the store; discount {r.source_status}"
                 for r in results
             )
@@ -121,8 +122,8 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
         results,
         lambda: (
             "\n".join(
-                f"{r.incentive}: {r.observed} of {r.codes} released codes observed, "
-                f"{r.redeemed} redeemed"
+                f"{r.incentive}: {r.observed:,} of {plural(r.codes, 'released code')} "
+                f"observed, {r.redeemed:,} redeemed"
                 for r in results
             )
             or NOTHING_LINKED
@@ -143,8 +144,9 @@ def orders_(app: App, store_name: str | None) -> None:
         results,
         lambda: (
             "\n".join(
-                f"{r.store}: {r.seen} orders with codes since "
-                f"{r.since:%Y-%m-%d %H:%M}, {r.stored} used pool codes ({r.new} new)"
+                f"{r.store}: {plural(r.seen, 'order')} with codes since "
+                f"{r.since:%Y-%m-%d %H:%M}, {plural(r.stored, 'used pool code')} "
+                f"({r.new:,} new)"
                 for r in results
             )
             or NOTHING_LINKED
@@ -164,7 +166,10 @@ def revoke_(app: App, store_name: str | None) -> None:
     app.emit(
         results,
         lambda: (
-            "\n".join(f"{r.store}: {r.revoked} codes disabled and marked revoked" for r in results)
+            "\n".join(
+                f"{r.store}: {plural(r.revoked, 'code')} disabled and marked revoked"
+                for r in results
+            )
             or NOTHING_LINKED
         ),
     )
@@ -199,6 +204,16 @@ def link_(
     """
     if (discount_id is None) == (discount_code is None):
         raise UsageError("Name the discount one way: --discount-id GID or --discount-code CODE")
+    option, given = (
+        ("--discount-id", discount_id)
+        if discount_id is not None
+        else ("--discount-code", discount_code)
+    )
+    if not (given or "").strip():
+        raise UsageError(
+            f"{option} is empty: give the discount's id (e.g. gid://shopify/DiscountCodeNode/123) "
+            f"or one of its codes"
+        )
     name = stores.for_incentive(app.db, app.config, incentive, store_name)
     with open_shop(app.config, name) as (_, shop):
         result = link.link(
@@ -209,8 +224,12 @@ def link_(
             SourceRef(discount_id=discount_id, discount_code=discount_code),
             force=force,
         )
+    codes_in_discount = (
+        plural(result.code_count, "code") if result.code_count is not None else "codes not counted"
+    )
     forced = (
-        f" {result.missing} of its {result.pooled} pooled codes are not in the discount: "
+        f" {result.missing:,} of its {plural(result.pooled, 'pooled code')} "
+        f"{'is' if result.missing == 1 else 'are'} not in the discount: "
         f"the pull quarantines them."
         if result.missing
         else ""
@@ -218,7 +237,7 @@ def link_(
     app.emit(
         result,
         f"Linked {incentive} to {result.title!r} ({result.status}, "
-        f"{result.code_count} codes) in store '{name}'.{forced} "
+        f"{codes_in_discount}) in store '{name}'.{forced}\n"
         f"Pull its codes with `promosync sync pull {incentive}`.",
     )
 
@@ -231,6 +250,7 @@ def link_(
 @pass_app
 def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str | None) -> None:
     """Create new random codes in the linked store discount and pull them into the pool."""
+    generate.check_request(count, prefix)
     target = common.target(app.db, incentive, store_name)
     with (
         open_shop(app.config, target.store_name) as (name, shop),
@@ -239,15 +259,16 @@ def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str
         result = generate.generate(app.db, shop, target, count, prefix=prefix, progress=advance)
     leftovers = result.leftovers
     settled = (
-        f"First settled {leftovers.requested} codes left over from an interrupted run "
-        f"({leftovers.created} now in the store). "
+        f"First settled {plural(leftovers.requested, 'code')} left over from an interrupted "
+        f"run ({leftovers.created:,} now in the store). "
         if leftovers.requested
         else ""
     )
     app.emit(
         result,
-        f"{settled}Created {result.created} new codes in {incentive} ({result.rounds} rounds); "
-        f"the pull added {result.pull.new if result.pull else 0} codes to the pool.",
+        f"{settled}Created {plural(result.created, 'new code')} in {incentive} "
+        f"({plural(result.rounds, 'round')}); the pull added "
+        f"{plural(result.pull.new if result.pull else 0, 'code')} to the pool.",
     )
 
 

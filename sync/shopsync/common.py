@@ -11,6 +11,7 @@ from store.db import Database
 from store.shop_links import Link
 from sync import lookup
 from sync.errors import DomainError, UsageError
+from sync.wording import plural
 
 #: Called with the number of items just processed (a progress bar, or nothing).
 Progress = Callable[[int], None]
@@ -44,8 +45,8 @@ class IncompletePull(DomainError):
     def __init__(self, ref: str, expected: int, fetched: int) -> None:
         self.expected, self.fetched = expected, fetched
         super().__init__(
-            f"Pull of '{ref}' is incomplete: the store reports {expected} codes but {fetched} "
-            f"arrived; nothing was quarantined — run `promosync sync pull` again"
+            f"Pull of '{ref}' is incomplete: the store reports {plural(expected, 'code')} but "
+            f"{fetched:,} arrived; nothing was quarantined — run `promosync sync pull` again"
         )
 
 

@@ -46,6 +46,15 @@ class GenerateResult:
     pull: PullResult | None = None
 
 
+def check_request(count: int, prefix: str) -> str:
+    """``--count`` and ``--prefix`` checked before anything is opened; the prefix to use."""
+    if not 1 <= count <= MAX_GENERATE:
+        raise UsageError(
+            f"--count {count} is out of range: generate 1 to {MAX_GENERATE:,} codes a run"
+        )
+    return codegen.check_prefix(prefix) if prefix else ""
+
+
 def generate(
     db: Database,
     shop: Shop,
@@ -60,11 +69,7 @@ def generate(
     Requests an earlier run left open are settled first and reported apart: they
     never count toward ``count``.
     """
-    if not 1 <= count <= MAX_GENERATE:
-        raise UsageError(
-            f"--count {count} is out of range: generate 1 to {MAX_GENERATE} codes a run"
-        )
-    prefix = codegen.check_prefix(prefix) if prefix else ""
+    prefix = check_request(count, prefix)
     with sync_run(db, target.store_name, "generate", target.id) as run:
         run.count(expected=count)
         leftovers = _settle_leftovers(db, shop, target)

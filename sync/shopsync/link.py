@@ -19,6 +19,7 @@ from store.db import Database
 from sync import lookup
 from sync.codes_input import normalize_code
 from sync.errors import DomainError
+from sync.wording import plural
 
 #: Rounds of "check the new codes, lock, look again" before giving up on a pool that
 #: keeps receiving uploads while it is being linked.
@@ -44,12 +45,13 @@ class CodesNotInDiscount(DomainError):
     def __init__(self, ref: str, title: str, missing: int, pooled: int, released: int) -> None:
         self.missing, self.released = missing, released
         were = (
-            f"{released} of them already released to creators"
+            f"{released:,} of them already released to creators"
             if released
             else "none of them released yet"
         )
         super().__init__(
-            f"{missing} of the {pooled} codes in the pool of '{ref}' are not in discount "
+            f"{missing:,} of the {plural(pooled, 'code')} in the pool of '{ref}' "
+            f"{'is' if missing == 1 else 'are'} not in discount "
             f"{title!r} ({were}): create them in the store and link again, or link anyway "
             f"with `--force` (the next `promosync sync pull {ref}` then quarantines the "
             f"missing codes and flags released ones in the report)"
@@ -109,7 +111,8 @@ def link(
                 clashes = shop_links.rescope_codes(tx, incentive_id, store_name)
                 if clashes:
                     raise DomainError(
-                        f"{clashes} codes of '{ref}' are already pooled for store "
+                        f"{plural(clashes, 'code')} of '{ref}' "
+                        f"{'is' if clashes == 1 else 'are'} already pooled for store "
                         f"'{store_name}' elsewhere: codes are unique per store; remove the "
                         f"duplicates first"
                     )

@@ -113,6 +113,46 @@ def test_store_name_required_when_several(tmp_path: Path) -> None:
         loaded.store("missing")
 
 
+def test_two_stores_are_counted_in_words(tmp_path: Path) -> None:
+    text = SHOPIFY + '[stores.other]\nplatform = "shopify"\nshop = "other"\n'
+    with pytest.raises(ConfigError, match="^2 stores are configured in .*: name one with --store"):
+        config.load(str(write(tmp_path, text))).store(None)
+
+
+def test_unknown_store_names_the_fix(tmp_path: Path) -> None:
+    loaded = config.load(str(write(tmp_path, SHOPIFY)))
+    with pytest.raises(ConfigError, match=r"\(configured: main\): name a configured store, or add"):
+        loaded.store("shop2")
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        (
+            '"' + "s" * 65 + '"',
+            "is 65 characters long: rename the table [stores.NAME] with at most 64",
+        ),
+        ('""', "is empty"),
+        ('" "', "is empty"),
+        ('"main\\u0007"', "holds a control character"),
+        ('" main"', "leading/trailing space"),
+    ],
+)
+def test_store_names_fit_their_column(tmp_path: Path, table: str, problem: str) -> None:
+    text = SHOPIFY.replace("[stores.main]", f"[stores.{table}]")
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(write(tmp_path, text)))
+    message = str(caught.value)
+    assert message.startswith("Invalid configuration in ") and "stores: store name " in message
+    assert problem in message and "\n" not in message
+
+
+def test_a_store_name_of_the_column_width_is_accepted(tmp_path: Path) -> None:
+    name = "s" * 64
+    loaded = config.load(str(write(tmp_path, SHOPIFY.replace("[stores.main]", f"[stores.{name}]"))))
+    assert loaded.store(None)[0] == name
+
+
 def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     loaded = config.load(str(example))
@@ -200,3 +240,11 @@ def test_one_validator_serves_every_secret_field_of_every_platform(tmp_path: Pat
         ("consumer_secret", None),
         ("webhook_secret", "WC_HOOK"),
     ]
+
+
+def test_a_missing_file_named_by_the_environment_names_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(config.CONFIG_ENV, str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match=r"which does not exist: point it at the config file, or"):
+        config.load()
