@@ -25,6 +25,7 @@ from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 from sync.fields import check_handle
+from sync.incentives import DISABLE_ON_DROP
 from sync.wording import plural
 
 log = logging.getLogger(__name__)
@@ -184,7 +185,7 @@ def _apply_drop_policy(tx: Tx, campaign: Campaign, member: Member) -> tuple[str,
     revoking = []
     for release in catalog.released_to(tx, campaign.id, member.creator.id):
         assignment = release.assignment
-        if release.incentive.on_drop != "disable" or assignment.revoke_requested_at:
+        if release.incentive.on_drop != DISABLE_ON_DROP or assignment.revoke_requested_at:
             continue
         assignment.revoke_requested_at = utcnow()
         if not release.incentive.store_name:

@@ -30,7 +30,7 @@ def group() -> None:
     "--on-drop",
     default="keep",
     show_default=True,
-    type=click.Choice(["keep", "disable"]),
+    type=click.Choice(incentives.ON_DROP_POLICIES),
     help="What happens to a released code when its creator is dropped.",
 )
 @pass_app
