@@ -17,6 +17,7 @@ from decimal import Decimal
 from sync.money import minor_units, round_money
 from sync.report_render import Column, ColumnKind, render_csv, render_json, render_table
 from sync.reports import Report, ReportRow
+from sync.wording import plural
 
 DEFAULT_WIDTH = 100
 TOTAL_LABEL = "Total"  # the campaign line of the summary (incentive keys are lower case)
@@ -192,9 +193,8 @@ def notes(report: Report) -> str:
             f"ROI, which are in {report.currency}."
         )
     if campaign.early_uses:
-        n = campaign.early_uses
         lines.append(
-            f"{n} {'order' if n == 1 else 'orders'} used a code before it was released "
+            f"{plural(campaign.early_uses, 'order')} used a code before it was released "
             "(Early): the code leaked or was a test; not counted as revenue."
         )
     return "".join(textwrap.fill(line, DEFAULT_WIDTH) + "\n" for line in lines)
