@@ -18,8 +18,6 @@ The unique constraints on ``assignments`` stay the last line of defence.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -35,9 +33,8 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 
-from store.db import Conflict, Tx
+from store.db import Tx
 from store.models import (
     Assignment,
     Campaign,
@@ -56,34 +53,6 @@ _assignments = cast(Table, Assignment.__table__)
 _memberships = cast(Table, Membership.__table__)
 _events = cast(Table, Event.__table__)
 MOVED_EVENT = "creator.moved"
-
-
-class ConstraintConflict(Exception):
-    """A unique constraint refused one of a move's writes (the move's transaction is
-    rolled back). Names the constraint only: the statement's parameters may be codes."""
-
-    def __init__(self, constraint: str) -> None:
-        self.constraint = constraint
-        super().__init__(f"constraint {constraint} refused a write of the move")
-
-
-@contextmanager
-def constraint_conflicts() -> Iterator[None]:
-    """Around a move's transaction: a constraint violation becomes :class:`ConstraintConflict`
-    once the transaction has rolled back, so callers never see ``IntegrityError``."""
-    try:
-        yield
-    except IntegrityError as error:
-        raise ConstraintConflict(_constraint_name(error)) from None
-    except Conflict as error:  # the transaction already mapped the driver's error
-        raise ConstraintConflict(error.constraint or "unnamed constraint") from None
-
-
-def _constraint_name(error: IntegrityError) -> str:
-    """PostgreSQL names the constraint; SQLite's message lists the columns, never values."""
-    diag = getattr(error.orig, "diag", None)
-    name = getattr(diag, "constraint_name", None)
-    return str(name) if name else str(error.orig).split("\n", 1)[0]
 
 
 @dataclass(frozen=True)

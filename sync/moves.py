@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from store import catalog, events, moving, pool
 from store.catalog import Member
-from store.db import Database, Tx
+from store.db import Conflict, Database, Tx
 from store.models import Campaign, utcnow
 from sync import lookup, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
@@ -70,13 +70,19 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
     target = workflow.check_stage_name(target)
     handle = check_handle(handle)
     try:
-        with moving.constraint_conflicts():  # the move only touches the database: replayable
-            return db.run(lambda tx: _move_in(db, tx, campaign_key, handle, target))
+        # The move only touches the database, so a transient failure replays it.
+        return db.run(lambda tx: _move_in(db, tx, campaign_key, handle, target))
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
-    except moving.ConstraintConflict as conflict:
-        log.warning("move of %s in %s to %s refused: %s", handle, campaign_key, target, conflict)
+    except Conflict as conflict:  # a unique rule refused a write; names no parameter
+        log.warning(
+            "move of %s in %s to %s refused by %s",
+            handle,
+            campaign_key,
+            target,
+            conflict.constraint or "an unnamed constraint",
+        )
         raise MoveConflict(campaign_key, handle, target) from None
 
 

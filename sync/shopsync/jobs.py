@@ -21,7 +21,7 @@ def no_progress_for(_: str) -> AbstractContextManager[Progress]:
 
 @dataclass(frozen=True)
 class SyncPullResult:
-    shop: str
+    store: str  # the [stores.NAME] the sync ran on
     revoked: int  # codes of dropped creators disabled in the store first
     pulls: tuple[pull.PullResult, ...]
 
