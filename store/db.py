@@ -48,6 +48,7 @@ from sqlalchemy import (
     event,
     exc,
     make_url,
+    text,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
@@ -355,6 +356,11 @@ class Database:
             yield
         except exc.DBAPIError as error:
             raise map_error(error, self._given_url) from None
+
+    def ping(self) -> None:
+        """Raise :class:`StoreError` (e.g. ``DatabaseUnavailable``) unless the database answers."""
+        with self.connect() as connection:
+            connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

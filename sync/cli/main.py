@@ -24,6 +24,7 @@ from sync.cli import (
     incentives,
     messages,
     report,
+    serve,
     shared,
     stores,
 )
@@ -87,6 +88,7 @@ for module in (
     database,
     demo,
     stores,
+    serve,
 ):
     module.register(cli)
 shared.finish(cli)

@@ -1,0 +1,1 @@
+"""promosync over HTTP: one ASGI application for ``promosync serve`` and ``run --http``."""
