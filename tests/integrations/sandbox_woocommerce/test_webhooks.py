@@ -153,3 +153,22 @@ def test_paused_webhooks_get_nothing(
     shop.add_coupon("quiet")
     assert woo.deliveries.wait_idle()
     assert [r.body for r in receiver.received] == [f"webhook_id={ident}".encode()]
+
+
+def test_deleting_for_good_sends_no_webhook_but_trashing_does(
+    shop: SandboxWooShop, woo: WooServer, rest: Rest, receiver: Receiver
+) -> None:
+    ident = _subscribe(rest, "coupon.deleted", receiver.url)
+    kept, gone = shop.add_coupon("kept"), shop.add_coupon("gone")
+    rest.delete(f"/coupons/{gone}", params={"force": "true"})
+    rest.delete(f"/coupons/{kept}")
+    assert woo.deliveries.wait_idle()
+    payloads = [r.body for r in receiver.received]
+    assert payloads == [f"webhook_id={ident}".encode(), f'{{"id":{kept}}}'.encode()]
+
+
+def test_a_generated_secret_is_fifty_characters(rest: Rest, receiver: Receiver) -> None:
+    body = rest.post(
+        "/webhooks", json={"topic": "order.created", "delivery_url": receiver.url}
+    ).json()
+    assert len(body["secret"]) == 50
