@@ -126,6 +126,12 @@ def test_code_is_absent_before_release(served: Served, browser: Any) -> None:
     code = moves.move(served.db, "summer", "maya", "pre_payment").released[0].code
     page.reload()
     assert page.get_by_label("Your promo code").inner_text() == code
+    # Moved back before the release stage: the code stays theirs but is not shown (the
+    # rule of `promosync creators show`).
+    moves.move(served.db, "summer", "maya", "confirmation")
+    page.reload()
+    assert page.get_by_label("Your promo code").count() == 0
+    assert code not in page.content()
     page.context.close()
 
 
@@ -134,9 +140,10 @@ def test_forged_expired_and_revoked_links_show_the_same_empty_page(
 ) -> None:
     _campaign(served.db)
     moves.move(served.db, "summer", "maya", "pre_payment")
-    expired = portal.link(served.db, served.config, "summer", "maya", now=time.time() - 31 * DAY)
     revoked = portal.link(served.db, served.config, "summer", "maya").url
     portal.revoke(served.db, "summer", "maya")
+    # Made after the revocation, so only its age refuses it.
+    expired = portal.link(served.db, served.config, "summer", "maya", now=time.time() - 31 * DAY)
     valid = portal.link(served.db, served.config, "summer", "maya").url
     portal_id, version, expires, signature = token_of(valid).split(".")
     later = f"{int(expires, 16) + DAY:.0f}"
