@@ -189,7 +189,7 @@ LAYOUT = """() => {
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
 def test_layout_fits_the_screen_with_the_longest_code(
-    served: Served, browser: Any, width: int, tmp_path: Path
+    served: Served, browser: Any, width: int, tmp_path: Path, db_url: str
 ) -> None:
     longest = "K" * 150  # the longest code a pool accepts, with no place to break
     _campaign(
@@ -203,7 +203,8 @@ def test_layout_fits_the_screen_with_the_longest_code(
     page, _ = _open(browser, url, width=width)
     screenshots = Path(os.environ.get("PROMOSYNC_SCREENSHOT_DIR") or tmp_path)
     screenshots.mkdir(parents=True, exist_ok=True)
-    shot = screenshots / f"creator-page-{width}px.png"
+    backend = db_url.split(":")[0].split("+")[0]
+    shot = screenshots / f"creator-page-{width}px-{backend}.png"
     page.screenshot(path=str(shot), full_page=True)
     layout = page.evaluate(LAYOUT)
     page.context.close()
