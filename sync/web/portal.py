@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sync import portal
+from sync import metrics, portal
 from sync.config import ConfigError
 from sync.creators import CreatorView
 from sync.web.portal_page import CONTENT_SECURITY_POLICY, creator_page, not_found_page
@@ -41,10 +41,13 @@ def routes(context: WebContext) -> list[BaseRoute]:
         token = request.path_params["token"]
         view = await run_in_threadpool(_open, context, token)
         if view is None:
+            metrics.PORTAL_PAGES.labels("refused").inc()
             return HTMLResponse(not_found_page(), status_code=NOT_FOUND, headers=HEADERS)
+        metrics.PORTAL_PAGES.labels("shown").inc()
         return HTMLResponse(creator_page(view), headers=HEADERS)
 
-    return [Route(portal.PAGE_PREFIX + "{token}", page, methods=["GET"])]
+    # ``path``: even a "token" with a slash gets the one refusal page, not the router's 404.
+    return [Route(portal.PAGE_PREFIX + "{token:path}", page, methods=["GET"])]
 
 
 def _open(context: WebContext, token: str) -> CreatorView | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from store.db import Database
@@ -154,6 +155,7 @@ def test_forged_expired_and_revoked_links_show_the_same_empty_page(
         "forged expiry": f"{served.base}/c/{portal_id}.{version}.{int(later):x}.{signature}",
         "unknown": f"{served.base}/c/{'x' * 22}.1.{expires}.{signature}",
         "garbage": f"{served.base}/c/%3Cscript%3E",
+        "with a slash": f"{served.base}/c/{portal_id}/{version}",
     }
     pages = {}
     for why, url in links.items():
@@ -170,6 +172,9 @@ def test_forged_expired_and_revoked_links_show_the_same_empty_page(
     page, response = _open(browser, valid)  # the control: the fresh link does open
     assert response.status == 200 and CODES[0] in page.content()
     page.context.close()
+    counted = httpx.get(f"{served.base}/metrics").text
+    assert f'promosync_portal_pages_total{{outcome="refused"}} {len(links)}.0' in counted
+    assert 'promosync_portal_pages_total{outcome="shown"} 1.0' in counted
 
 
 LAYOUT = """() => {
