@@ -102,11 +102,13 @@ def not_found_page() -> str:
 def _incentive(incentive: IncentiveView, number: int) -> str:
     code_id = f"code-{number}"
     if incentive.code is not None:
+        # A <code> may not be named itself (ARIA role "code"): a group named by the term
+        # holds it, so a screen reader announces "Your promo code" with it.
         code = (
             f'<dt id="{code_id}-label">Your promo code</dt>\n<dd>'
-            f'<code class="code" id="{code_id}" data-copy '
-            f'aria-labelledby="{code_id}-label">{_e(incentive.code)}</code>'
-            f'<span id="{code_id}-status" class="muted" role="status"></span></dd>'
+            f'<div role="group" aria-labelledby="{code_id}-label">'
+            f'<code class="code" id="{code_id}" data-copy>{_e(incentive.code)}</code>'
+            f'<span id="{code_id}-status" class="muted" role="status"></span></div></dd>'
         )
     else:
         code = f'<dt>Your promo code</dt>\n<dd class="muted">{_e(_no_code(incentive))}</dd>'
