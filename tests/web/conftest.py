@@ -1,4 +1,9 @@
-"""One headless Chromium for the whole session of page tests."""
+"""One headless Chromium per module of page tests.
+
+Module scope, not session: Playwright's synchronous API keeps an asyncio loop running in
+the main thread while it is started, which would make every later ``asyncio.run`` in the
+session fail; the loop stops with the module's browser.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import pytest
 from tests.support.browser import chromium
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as launched:
         yield launched
