@@ -208,6 +208,33 @@ def _reap_unlocked(tx: Tx, store_name: str, kind: str, incentive_id: int | None)
         sync_runs.fail_runs(tx, dead, PROCESS_DIED)
 
 
+def reap_dead_runs(db: Database, store_name: str | None = None) -> int:
+    """Mark failed every run still marked running whose job's lock is free: the process
+    that ran it is gone (a live run holds its lock). Returns how many were marked.
+
+    For readers such as ``sync status`` and the worker's health checks; a run of the job
+    does the same for its own job when it starts.
+    """
+    with db.transaction() as tx:
+        running = sync_runs.running_jobs(tx, store_name)
+    by_job: dict[tuple[str, str, int | None], list[int]] = {}
+    for row in running:
+        by_job.setdefault((row.store_name, row.kind, row.incentive_id), []).append(row.id)
+    reaped = 0
+    for (store, kind, incentive_id), ids in by_job.items():
+        lock = job_locks.try_lock(db, store, kind, incentive_id)
+        if lock is None:
+            continue  # alive: its process holds the lock
+        try:
+            with db.transaction() as tx:
+                sync_runs.fail_runs(tx, ids, PROCESS_DIED)
+        finally:
+            lock.release()
+        log.warning("%s %s: marked %d dead runs failed", store, kind, len(ids))
+        reaped += len(ids)
+    return reaped
+
+
 def alive(owner: str | None, heartbeat_at: datetime | None, now: datetime) -> bool:
     """Whether a run's process may still be running it, judged without its lock:
     the process exists (same host), else its heartbeat is recent."""
