@@ -25,5 +25,5 @@ def test_domain_and_job_defaults() -> None:
     assert orders.FIRST_RUN_HISTORY == timedelta(days=60)
     assert (generate.MAX_ROUNDS, generate.MAX_GENERATE) == (5, 100_000)
     assert chunks.PARAMETER_CHUNK == 5_000
-    assert runs.STALE_AFTER == timedelta(minutes=15)
+    assert (runs.LOCK_POLL_SECONDS, runs.HOLDER_GRACE_SECONDS) == (0.5, 2.0)
     assert link.LINK_ATTEMPTS == 3
