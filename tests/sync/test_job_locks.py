@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from integrations.sandbox.shopify import BucketConfig, SandboxServer, SandboxShop, serve
 from integrations.shopify.shop import ShopifyShop
-from store import job_locks
-from store.db import Database
+from store import job_locks, sync_runs
+from store.db import Database, DatabaseUnavailable
 from store.models import Code, Incentive
 from store.models_sync import SyncRun
-from sync.shopsync import common, pull, runs
+from sync.shopsync import common, generate, pull, runs
 from tests import builders
 from tests.support.processes import run_processes
 from tests.sync.shops import FAST_RETRY, STORE, linked_campaign
@@ -280,3 +280,46 @@ def test_cli_pull_with_wait_says_so_and_runs_when_the_other_pull_ends(
     assert "3 codes in the store" in out.decode()
     with db.transaction() as tx:
         assert sorted(tx.scalars(select(Code.code))) == wanted
+
+
+def test_generate_waits_for_a_pull_running_elsewhere_before_its_own_pull(
+    db: Database, shop: SandboxShop, store: ShopifyShop
+) -> None:
+    wanted = builders.codes_named("GEN", 2)
+    shop.create_code_discount("Summer", codes=wanted)
+    target = linked_campaign(db, store, wanted[0])
+    # A pull held elsewhere: its lock, and its run row naming the worker.
+    held = job_locks.try_lock(db, STORE, "pull", target.id)
+    assert held is not None
+    with db.transaction() as tx:
+        sync_runs.begin_run(tx, STORE, "pull", target.id, owner="box-2:4711")
+    told: list[runs.JobRunning] = []
+
+    def other_pull_ends(_: float) -> None:
+        held.release()
+
+    result = generate.generate(
+        db, store, target, 3, wait=runs.WaitForJob(notify=told.append, sleep=other_pull_ends)
+    )
+
+    assert [(busy.kind, busy.worker) for busy in told] == [("pull", "box-2:4711")]
+    assert result.created == 3 and result.pull is not None
+    assert (result.pull.fetched, result.pull.quarantined) == (5, 0)  # 2 linked + 3 created
+
+
+def test_a_lock_directory_that_cannot_be_made_is_one_clear_sentence(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL keeps its job locks in the server")
+    builders.campaign(db, pools={"kit": 0}, active=False)
+    path = job_locks.sqlite_lock_path(db, "orders", job_locks.job_key(STORE, "orders", None))
+    assert path is not None
+    path.parent.write_text("not a directory")
+
+    with pytest.raises(DatabaseUnavailable) as refused, runs.sync_run(db, STORE, "orders"):
+        pytest.fail("ran without its lock")
+
+    assert str(refused.value).endswith(
+        f"cannot keep its job locks in {path.parent}: make the directory next to the database "
+        "file writable by this user"
+    )
+    assert refused.value.exit_code == 2
