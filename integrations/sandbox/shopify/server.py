@@ -33,10 +33,11 @@ from .constants import (
     STREAM_CHUNK_BYTES,
     TOKEN_PATH,
 )
-from .engine import GraphQLEndpoint, Outcome
+from .engine import DocumentCache, GraphQLEndpoint, Outcome
 from .faults import FaultConfig, FaultPlan, Listener, RequestRecord, SandboxStats
 from .oauth import client_credentials_grant
 from .routing import Route, ShopDirectory
+from .schema import executable_schema
 from .state import SandboxShop
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -259,7 +260,10 @@ def start(
     """Start serving ``shop`` (and ``more`` shops) in a background thread; call
     ``shutdown()`` when done. Every shop gets its own fault plan from ``faults``."""
     stopping = threading.Event()
-    directory = ShopDirectory(lambda s: GraphQLEndpoint(s, FaultPlan(faults), wait=stopping.wait))
+    documents = DocumentCache(executable_schema())
+    directory = ShopDirectory(
+        lambda s: GraphQLEndpoint(s, FaultPlan(faults), wait=stopping.wait, documents=documents)
+    )
     endpoint = directory.add(shop).endpoint
     for other in more:
         directory.add(other)
