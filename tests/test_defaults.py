@@ -25,7 +25,7 @@ def test_domain_and_job_defaults() -> None:
     assert orders.FIRST_RUN_HISTORY == timedelta(days=60)
     assert (generate.MAX_ROUNDS, generate.MAX_GENERATE) == (5, 100_000)
     assert chunks.PARAMETER_CHUNK == 5_000
-    assert runs.STALE_AFTER == timedelta(minutes=15)
+    assert (runs.LOCK_POLL_SECONDS, runs.HOLDER_GRACE_SECONDS) == (0.5, 2.0)
     assert link.LINK_ATTEMPTS == 3
     assert config.DEFAULT_LINK_LIFETIME == 30 * 86400 and config.MAX_LINK_LIFETIME == 366 * 86400
     assert (portal_tokens.PORTAL_ID_BYTES, portal_tokens.MIN_SECRET_LENGTH) == (16, 32)

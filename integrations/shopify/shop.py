@@ -30,7 +30,7 @@ from integrations.shopify.auth import (
     ClientCredentials,
     StaticToken,
 )
-from integrations.shopify.client import DEFAULT_TIMEOUT, ShopifyClient, origin_of
+from integrations.shopify.client import DEFAULT_TIMEOUT, ShopifyClient, admin_root_of
 from integrations.shopify.codes import BulkCodeStream, CursorCodeStream
 from integrations.shopify.domain import graphql_url, normalize_shop
 from integrations.shopify.errors import (
@@ -104,8 +104,8 @@ class ShopifyShop:
         """Build a store from configuration: a static token, or client id + secret.
 
         ``admin_api_url`` replaces the endpoint (local sandbox, proxy); the OAuth
-        token endpoint then lives on the same origin. Without ``http_client`` one
-        is built here and closed by :meth:`close`.
+        token endpoint then lives beside it (same origin and path prefix). Without
+        ``http_client`` one is built here and closed by :meth:`close`.
         """
         domain = normalize_shop(shop)
         endpoint = admin_api_url or graphql_url(domain)
@@ -118,7 +118,7 @@ class ShopifyShop:
         elif client_id and client_secret and not access_token:
             auth = ClientCredentials(
                 http=http_client,
-                token_url=origin_of(endpoint) + TOKEN_PATH,
+                token_url=admin_root_of(endpoint) + TOKEN_PATH,
                 shop=domain,
                 client_id=client_id,
                 client_secret=client_secret,

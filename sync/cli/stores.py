@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from integrations.ports import SourceRef
+from sync.cli import sync_status
 from sync.cli.app import App, pass_app
 from sync.cli.progress import progress_bar
 from sync.errors import UsageError
@@ -306,6 +307,7 @@ def generate_(
 
 
 def register(cli: click.Group) -> None:
+    sync_group.add_command(sync_status.status_)
     cli.add_command(stores_group)
     cli.add_command(sync_group)
     incentives = cli.commands["incentives"]

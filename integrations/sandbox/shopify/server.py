@@ -1,4 +1,9 @@
-"""The sandbox over real HTTP on loopback (the shared :mod:`integrations.sandbox.loopback`)."""
+"""The sandbox over real HTTP on loopback (the shared :mod:`integrations.sandbox.loopback`).
+
+One server answers for one shop or many (:mod:`.routing`): each shop at
+``/{shop domain}/admin/api/2026-10/graphql.json`` or by its ``Host``; the first one
+also at the bare ``/admin/api/...`` paths.
+"""
 
 from __future__ import annotations
 
@@ -18,10 +23,13 @@ from .constants import (
     INVALID_TOKEN_MESSAGE,
     REQUEST_ID_HEADER,
     STREAM_CHUNK_BYTES,
+    TOKEN_PATH,
 )
-from .engine import GraphQLEndpoint, Outcome
+from .engine import DocumentCache, GraphQLEndpoint, Outcome
 from .faults import FaultConfig, FaultPlan, Listener, RequestRecord, SandboxStats
 from .oauth import client_credentials_grant
+from .routing import Route, ShopDirectory
+from .schema import executable_schema
 from .state import SandboxShop
 
 JSONL_TYPE = "application/jsonl"
@@ -39,16 +47,28 @@ class _Handler(LoopbackHandler):
     ) -> None:
         self.send_json(status, body, {REQUEST_ID_HEADER: request_id, **(headers or {})})
 
+    def _route(self) -> Route:
+        return self.sandbox.directory.route(
+            self.path.split("?", 1)[0], self.headers.get("Host")
+        )
+
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         sandbox = self.sandbox
         request_id = str(uuid.uuid4())
         body = self.read_body()
-        path = self.path.split("?", 1)[0]
-        if path == GRAPHQL_PATH:
-            self._graphql(sandbox, body, request_id)
-        elif path == "/admin/oauth/access_token":
+        route = self._route()
+        path = route.path
+        if route.served is None:
+            sandbox.stats.record(RequestRecord(path, None, 404, None))
+            self._send(404, NOT_FOUND_BODY, request_id)
+        elif path == GRAPHQL_PATH:
+            self._graphql(sandbox, route, body, request_id)
+        elif path == TOKEN_PATH:
             form = self._form(body)
-            status, payload = client_credentials_grant(sandbox.shop, form)
+            served = route.served
+            if not route.named:  # the client asks the shop's origin: its app's id says which
+                served = sandbox.directory.by_client_id(form.get("client_id")) or served
+            status, payload = client_credentials_grant(served.shop, form)
             sandbox.stats.record(RequestRecord(path, None, status, None))
             self._send(status, payload, request_id)
         else:
@@ -64,15 +84,17 @@ class _Handler(LoopbackHandler):
             return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
         return {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
 
-    def _graphql(self, sandbox: SandboxServer, body: bytes, request_id: str) -> None:
+    def _graphql(self, sandbox: SandboxServer, route: Route, body: bytes, request_id: str) -> None:
+        assert route.served is not None
+        shop, endpoint = route.served.shop, route.served.endpoint
         token = self.headers.get(ACCESS_TOKEN_HEADER)
-        if not sandbox.shop.tokens.is_valid(token):
+        if not shop.tokens.is_valid(token):
             sandbox.stats.record(RequestRecord(GRAPHQL_PATH, None, 401, None))
             self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
             return
-        outcome: Outcome = sandbox.endpoint.handle(
+        outcome: Outcome = endpoint.handle(
             body,
-            base_url=sandbox.base_url,
+            base_url=sandbox.base_url + route.prefix,
             request_id=request_id,
             still_wanted=self.client_still_there,
         )
@@ -96,13 +118,14 @@ class _Handler(LoopbackHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         sandbox = self.sandbox
         request_id = str(uuid.uuid4())
-        path = self.path.split("?", 1)[0]
+        route = self._route()
+        path = route.path
         key = (
             path[len(BULK_RESULTS_PREFIX) :].removesuffix(".jsonl")
             if path.startswith(BULK_RESULTS_PREFIX)
             else ""
         )
-        found = sandbox.shop.bulk_operations.file_for(key) if key else None
+        found = route.served.shop.bulk_operations.file_for(key) if key and route.served else None
         if found is None:
             sandbox.stats.record(RequestRecord(path, None, 404, None))
             self._send(404, NOT_FOUND_BODY, request_id)
@@ -121,12 +144,37 @@ class _Handler(LoopbackHandler):
 
 @dataclass
 class SandboxServer:
-    """A running sandbox: its URLs, token, stats, and how to stop it."""
+    """A running sandbox: its URLs, token, stats, and how to stop it.
+
+    ``shop`` (and ``admin_api_url``, ``access_token``) are the first shop's; every shop
+    served has its own URL (:meth:`admin_api_url_for`). Stats count every shop's requests.
+    """
 
     shop: SandboxShop
     endpoint: GraphQLEndpoint
     stats: SandboxStats
+    directory: ShopDirectory
     _serving: Serving | None = None
+
+    def add_shop(self, shop: SandboxShop) -> str:
+        """Serve one more shop (while running); returns its ``admin_api_url``."""
+        self.directory.add(shop)
+        return self.admin_api_url_for(shop.domain)
+
+    @property
+    def shops(self) -> list[SandboxShop]:
+        """Every shop served, the first one first."""
+        return self.directory.shops()
+
+    def base_url_for(self, domain: str) -> str:
+        """``http://127.0.0.1:PORT/{shop}``: where one shop's API and bulk files live."""
+        if self.directory.get(domain) is None:
+            raise LookupError(f"shop {domain} is not served here")
+        return f"{self.base_url}/{domain}"
+
+    def admin_api_url_for(self, domain: str) -> str:
+        """One shop's GraphQL endpoint, ``http://127.0.0.1:PORT/{shop}/admin/api/.../graphql.json``."""
+        return self.base_url_for(domain) + GRAPHQL_PATH
 
     @property
     def base_url(self) -> str:
@@ -152,16 +200,23 @@ class SandboxServer:
 
 def start(
     shop: SandboxShop,
-    *,
+    *more: SandboxShop,
     host: str = "127.0.0.1",
     port: int = 0,
     faults: FaultConfig | None = None,
     listener: Listener | None = None,
 ) -> SandboxServer:
-    """Start serving ``shop`` in a background thread; call ``shutdown()`` when done."""
+    """Start serving ``shop`` (and ``more`` shops) in a background thread; call
+    ``shutdown()`` when done. Every shop gets its own fault plan from ``faults``."""
     stopping = threading.Event()
-    endpoint = GraphQLEndpoint(shop, FaultPlan(faults), wait=stopping.wait)
-    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener))
+    documents = DocumentCache(executable_schema())
+    directory = ShopDirectory(
+        lambda s: GraphQLEndpoint(s, FaultPlan(faults), wait=stopping.wait, documents=documents)
+    )
+    endpoint = directory.add(shop).endpoint
+    for other in more:
+        directory.add(other)
+    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener), directory)
     sandbox._serving = serve_in_thread(
         _Handler, sandbox, host=host, port=port, name="shopify-sandbox", stopping=stopping
     )
@@ -171,19 +226,19 @@ def start(
 @contextmanager
 def serve(
     shop: SandboxShop,
-    *,
+    *more: SandboxShop,
     host: str = "127.0.0.1",
     port: int = 0,
     faults: FaultConfig | None = None,
     listener: Listener | None = None,
 ) -> Iterator[SandboxServer]:
-    """Serve ``shop`` over HTTP for the duration of a ``with`` block.
+    """Serve ``shop`` (and ``more`` shops) over HTTP for the duration of a ``with`` block.
 
     >>> with serve(SandboxShop()) as sandbox:
     ...     headers = {"X-Shopify-Access-Token": sandbox.access_token}
     ...     httpx.post(sandbox.admin_api_url, json={"query": "{ shop { name } }"}, headers=headers)
     """
-    sandbox = start(shop, host=host, port=port, faults=faults, listener=listener)
+    sandbox = start(shop, *more, host=host, port=port, faults=faults, listener=listener)
     try:
         yield sandbox
     finally:
