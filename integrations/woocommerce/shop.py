@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -47,9 +48,12 @@ BATCH_LIMIT = 100
 TAKEN = "TAKEN"
 #: What a creation's result says when WooCommerce reported nothing for a code.
 NO_RESULT = "NO_RESULT"
+#: The coupon meta key marking which call created a coupon (see create_codes).
+CREATION_MARK = "promosync_batch"
 #: WooCommerce's answer to deleting a coupon already in the trash.
 ALREADY_TRASHED = "woocommerce_rest_already_trashed"
-INVALID_ID = "woocommerce_rest_invalid_id"
+#: "Invalid ID." (WooCommerce names the post type: woocommerce_rest_shop_coupon_invalid_id).
+INVALID_IDS = frozenset({"woocommerce_rest_shop_coupon_invalid_id", "woocommerce_rest_invalid_id"})
 #: The permissions ``check`` reports; promosync needs both.
 READ, WRITE = "read", "write"
 #: The WordPress REST index: the site's title is its "name".
@@ -248,6 +252,10 @@ class WooShop:
         if outside:
             raise ValueError(f"{len(outside)} codes do not start with the source's prefix")
         settings = mapping.template_settings(self._template(woo))
+        # Every coupon of this call carries the call's mark, so a code refused as a
+        # duplicate can be told apart: ours (a retried batch whose answer was lost) or
+        # someone else's (then it stays TAKEN and the caller draws another code).
+        mark = {"key": CREATION_MARK, "value": secrets.token_hex(8)}
         created: list[ShopCode] = []
         failed: dict[str, str] = {}
         for batch in _chunks(codes, BATCH_LIMIT):
@@ -255,7 +263,9 @@ class WooShop:
                 "POST",
                 "/coupons/batch",
                 "CreateCoupons",
-                json={"create": [{**settings, "code": code} for code in batch]},
+                json={
+                    "create": [{**settings, "code": code, "meta_data": [mark]} for code in batch]
+                },
             )
             results = (payload or {}).get("create") or []
             for index, code in enumerate(batch):
@@ -265,7 +275,7 @@ class WooShop:
                     created.append(outcome)
                 else:
                     failed[code] = outcome
-        created += self._reclaim_taken(woo, failed)
+        created += self._reclaim_taken(woo, failed, str(mark["value"]))
         log.info("created %d coupons in %s, %d failed", len(created), woo.title, len(failed))
         return CreationResult(created=tuple(created), failed=failed)
 
@@ -277,7 +287,7 @@ class WooShop:
             try:
                 self.client.request("DELETE", f"/coupons/{coupon.platform_id}", "TrashCoupon")
             except RequestRejected as error:
-                if error.code not in (ALREADY_TRASHED, INVALID_ID):
+                if error.code != ALREADY_TRASHED and error.code not in INVALID_IDS:
                     raise
 
     # -- listing -------------------------------------------------------------------------------
@@ -390,7 +400,7 @@ class WooShop:
         try:
             coupon, _ = self.client.request("GET", f"/coupons/{source.template_id}", "GetTemplate")
         except RequestRejected as error:
-            if error.code != INVALID_ID:
+            if error.code not in INVALID_IDS:
                 raise
             raise WooReferenceError(
                 self._context("GetTemplate"),
@@ -437,12 +447,15 @@ class WooShop:
             return ShopCode(code=str(item["code"]), platform_id=str(item["id"]), usage_count=0)
         return NO_RESULT
 
-    def _reclaim_taken(self, source: WooSource, failed: dict[str, str]) -> list[ShopCode]:
-        """Move TAKEN codes that are coupons of this very source from ``failed`` to created.
+    def _reclaim_taken(
+        self, source: WooSource, failed: dict[str, str], mark: str
+    ) -> list[ShopCode]:
+        """Move TAKEN codes that this very call created from ``failed`` to created.
 
         A batch whose response was lost is sent again by the retry policy;
-        WooCommerce then answers "already exists" for the coupons the first call
-        made. Those are in the source, which is what the caller asked for.
+        WooCommerce then answers "already exists" for the coupons the first
+        attempt made. Those carry this call's mark; a coupon without it belongs to
+        someone else and stays TAKEN.
         """
         reclaimed: list[ShopCode] = []
         for code in [c for c, why in failed.items() if why == TAKEN]:
@@ -450,7 +463,12 @@ class WooShop:
             if not isinstance(found, list):
                 raise ServerError(self._context("FindCoupon"), "not a list of coupons")
             for coupon in found:
-                if source.matches(str(coupon.get("code", ""))):
+                marks = {
+                    str(meta.get("value"))
+                    for meta in coupon.get("meta_data") or ()
+                    if isinstance(meta, dict) and meta.get("key") == CREATION_MARK
+                }
+                if source.matches(str(coupon.get("code", ""))) and mark in marks:
                     reclaimed.append(mapping.shop_code(coupon, self._now()))
                     failed.pop(code)
                     break
