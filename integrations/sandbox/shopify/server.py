@@ -1,25 +1,16 @@
-"""The sandbox over real HTTP on loopback (stdlib ``ThreadingHTTPServer``).
-
-The stdlib server is used on purpose: fault injection needs socket-level
-control (closing a connection without any response), which higher-level
-frameworks hide.
-"""
+"""The sandbox over real HTTP on loopback (the shared :mod:`integrations.sandbox.loopback`)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import select
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs
 
+from ..loopback import LoopbackHandler, Serving, serve_in_thread
 from .constants import (
     ACCESS_TOKEN_HEADER,
     BULK_RESULTS_PREFIX,
@@ -33,64 +24,25 @@ from .faults import FaultConfig, FaultPlan, Listener, RequestRecord, SandboxStat
 from .oauth import client_credentials_grant
 from .state import SandboxShop
 
-JSON_TYPE = "application/json; charset=utf-8"
 JSONL_TYPE = "application/jsonl"
 NOT_FOUND_BODY = {"errors": "Not Found"}
-SHUTDOWN_POLL_SECONDS = 0.02  # how fast shutdown() is noticed by serve_forever
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    sandbox: SandboxServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as Shopify; bodies carry Content-Length
-    # Headers and body go out in separate writes; with Nagle on, each keep-alive
-    # response waits for a delayed ACK (~40 ms) and paging crawls at ~20 pages/s.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Quiet: tests and benchmarks read stats, not logs."""
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+class _Handler(LoopbackHandler):
+    @property
+    def sandbox(self) -> SandboxServer:
+        app: SandboxServer = self.server.app
+        return app
 
     def _send(
         self, status: int, body: object, request_id: str, headers: dict[str, str] | None = None
     ) -> None:
-        data = json.dumps(body, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", JSON_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header(REQUEST_ID_HEADER, request_id)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _drop(self) -> None:
-        # Close without a byte of response: the client sees a dropped connection.
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _client_still_there(self) -> bool:
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            if not readable:
-                return True
-            return bool(self.connection.recv(1, socket.MSG_PEEK) != b"")
-        except OSError:
-            return False
+        self.send_json(status, body, {REQUEST_ID_HEADER: request_id, **(headers or {})})
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        sandbox = self.server.sandbox
+        sandbox = self.sandbox
         request_id = str(uuid.uuid4())
-        body = self._body()
+        body = self.read_body()
         path = self.path.split("?", 1)[0]
         if path == GRAPHQL_PATH:
             self._graphql(sandbox, body, request_id)
@@ -122,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
             body,
             base_url=sandbox.base_url,
             request_id=request_id,
-            still_wanted=self._client_still_there,
+            still_wanted=self.client_still_there,
         )
         # Counted before answering, so a client that has its response sees it counted.
         sandbox.stats.record(
@@ -137,12 +89,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         if outcome.body is None:
-            self._drop()
+            self.drop()
         else:
             self._send(outcome.status, outcome.body, request_id, outcome.headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        sandbox = self.server.sandbox
+        sandbox = self.sandbox
         request_id = str(uuid.uuid4())
         path = self.path.split("?", 1)[0]
         key = (
@@ -174,15 +126,13 @@ class SandboxServer:
     shop: SandboxShop
     endpoint: GraphQLEndpoint
     stats: SandboxStats
-    _httpd: _Server
-    _thread: threading.Thread
-    _stopping: threading.Event
+    _serving: Serving | None = None
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (stands in for ``https://{shop}.myshopify.com``)."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._serving is not None, "not started"
+        return self._serving.base_url
 
     @property
     def admin_api_url(self) -> str:
@@ -196,10 +146,8 @@ class SandboxServer:
 
     def shutdown(self) -> None:
         """Stop serving (interrupting slow-fault waits) and release the port."""
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        assert self._serving is not None, "not started"
+        self._serving.shutdown()
 
 
 def start(
@@ -213,16 +161,10 @@ def start(
     """Start serving ``shop`` in a background thread; call ``shutdown()`` when done."""
     stopping = threading.Event()
     endpoint = GraphQLEndpoint(shop, FaultPlan(faults), wait=stopping.wait)
-    httpd = _Server((host, port), _Handler)
-    thread = threading.Thread(
-        target=httpd.serve_forever,
-        args=(SHUTDOWN_POLL_SECONDS,),
-        name="shopify-sandbox",
-        daemon=True,
+    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener))
+    sandbox._serving = serve_in_thread(
+        _Handler, sandbox, host=host, port=port, name="shopify-sandbox", stopping=stopping
     )
-    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener), httpd, thread, stopping)
-    httpd.sandbox = sandbox
-    thread.start()
     return sandbox
 
 
