@@ -25,7 +25,8 @@ def stores_group() -> None:
 @click.argument("name", required=False)
 @pass_app
 def check(app: App, name: str | None) -> None:
-    """Connect and show the shop, API version and granted scopes (missing ones named).
+    """Connect and show the shop, its currency, the API (and WooCommerce) version, and what the
+    credentials may do: Shopify scopes, WooCommerce read/write (missing ones named).
 
     NAME is the store's [stores.NAME] table; it may be left out when only one is configured.
     """
@@ -43,13 +44,14 @@ def check(app: App, name: str | None) -> None:
             f"Store '{store_name}': {info.name} ({info.domain}), "
             f"{info.platform} API {info.api_version}, "
             f"currency {info.currency}",
-            "Granted scopes: " + (", ".join(sorted(info.granted_scopes)) or "none"),
+            "Granted: " + (", ".join(sorted(info.granted_scopes)) or "none"),
         ]
         if info.missing_scopes:
             lines.append(
-                "MISSING scopes: "
+                "MISSING: "
                 + ", ".join(sorted(info.missing_scopes))
-                + " — grant them to the app in the store admin and reinstall"
+                + " — grant them in the store admin (Shopify: the app's access scopes, then "
+                "reinstall; WooCommerce: a key with Read/Write permission)"
             )
         return "\n".join(lines)
 
