@@ -11,6 +11,7 @@ The list shows every status except ``trash`` unless ``status`` asks for it.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from .constants import API_PREFIX, COUPON_POST_TYPE, COUPON_STATUSES
@@ -23,11 +24,11 @@ from .routing import Context, Reply, Route, route
 from .views import Json, coupon_json
 
 COLUMNS = Columns(
-    id=lambda c: c.id,
+    id=attrgetter("id"),
     title=lambda c: c.code,
     text=lambda c: f"{c.code} {c.description}",
-    created=lambda c: c.date_created,
-    modified=lambda c: c.date_modified,
+    created=attrgetter("date_created"),
+    modified=attrgetter("date_modified"),
 )
 
 

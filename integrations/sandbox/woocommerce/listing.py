@@ -136,6 +136,12 @@ def select(items: Sequence[T], query: ListQuery, columns: Columns, site_tz: tzin
     def wall(moment: datetime) -> datetime:
         return moment.astimezone(zone).replace(tzinfo=None)
 
+    dated = any(
+        moment is not None
+        for moment in (query.after, query.before, query.modified_after, query.modified_before)
+    )
+    filtered = bool(query.include or query.exclude or query.search or dated)
+
     def keep(item: T) -> bool:
         ident = columns.id(item)
         if query.include and ident not in query.include:
@@ -146,6 +152,8 @@ def select(items: Sequence[T], query: ListQuery, columns: Columns, site_tz: tzin
             text = columns.text(item).casefold()
             if not all(term.casefold() in text for term in query.search.split()):
                 return False
+        if not dated:
+            return True
         created, modified = wall(columns.created(item)), wall(columns.modified(item))
         return not (
             (query.after is not None and not created > query.after)
@@ -154,7 +162,7 @@ def select(items: Sequence[T], query: ListQuery, columns: Columns, site_tz: tzin
             or (query.modified_before is not None and not modified < query.modified_before)
         )
 
-    kept = [item for item in items if keep(item)]
+    kept = [item for item in items if keep(item)] if filtered else list(items)
     if query.orderby == "include" and query.include:
         position = {ident: index for index, ident in enumerate(query.include)}
         return sorted(kept, key=lambda item: position[columns.id(item)])

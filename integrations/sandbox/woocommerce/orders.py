@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from .constants import API_PREFIX, ORDER_STATUSES
@@ -18,11 +19,11 @@ from .routing import Context, Reply, Route, route
 from .views import order_json, refund_json
 
 COLUMNS = Columns(
-    id=lambda o: o.id,
+    id=attrgetter("id"),
     title=lambda o: str(o.id),
     text=lambda o: f"{o.id} {o.billing_email} " + " ".join(line.code for line in o.coupon_lines),
-    created=lambda o: o.date_created,
-    modified=lambda o: o.date_modified,
+    created=attrgetter("date_created"),
+    modified=attrgetter("date_modified"),
 )
 STATUS_CHOICES = ("any", "trash", *ORDER_STATUSES)
 

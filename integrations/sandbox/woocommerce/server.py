@@ -92,9 +92,10 @@ def start(
 ) -> WooServer:
     """Serve ``shop`` on loopback in a background thread; call ``shutdown()`` when done."""
     require_loopback(host)
+    plan = FaultPlan(faults, kinds=REST_KINDS)  # refuses GraphQL-only faults before starting
     stopping = threading.Event()
     deliveries = WebhookDeliveries(shop, webhook_http)
-    api = RestApi(shop, deliveries, FaultPlan(faults, kinds=REST_KINDS), wait=stopping.wait)
+    api = RestApi(shop, deliveries, plan, wait=stopping.wait)
     server = WooServer(shop, api, deliveries, SandboxStats(listener))
     server._serving = serve_in_thread(
         _Handler, server, host=host, port=port, name="woocommerce-sandbox", stopping=stopping

@@ -88,6 +88,7 @@ class SandboxWooShop:
         self.coupons: dict[int, Coupon] = {}
         self.orders: dict[int, Order] = {}
         self.webhooks: dict[int, Webhook] = {}
+        self._by_code: dict[str, set[int]] = {}  # code_key -> ids of coupons with that code
         self.listeners: list[EventListener] = []
         self._post_ids = itertools.count(FIRST_POST_ID)
         self._line_ids = itertools.count(1)
@@ -156,9 +157,9 @@ class SandboxWooShop:
         """
         key = code_key(self.format_code(code))
         with self.lock:
-            for coupon in self.coupons.values():
-                published = coupon.id != exclude and coupon.status == "publish"
-                if published and code_key(coupon.code) == key:
+            for coupon_id in sorted(self._by_code.get(key, ())):
+                coupon = self.coupons[coupon_id]
+                if coupon.id != exclude and coupon.status == "publish":
                     return coupon.id
         return 0
 
@@ -189,7 +190,9 @@ class SandboxWooShop:
     def _apply(self, coupon: Coupon, changes: Mapping[str, Any]) -> None:
         for name, value in changes.items():
             if name == "code":
+                self._by_code.get(code_key(coupon.code), set()).discard(coupon.id)
                 coupon.code = self.format_code(value)
+                self._by_code.setdefault(code_key(coupon.code), set()).add(coupon.id)
             elif name == "meta_data":
                 self._apply_meta(coupon, value)
             elif name in MONEY_FIELDS:
@@ -257,14 +260,16 @@ class SandboxWooShop:
     def delete_coupon(self, coupon_id: int) -> Coupon:
         """Delete a coupon for good (``force=true``); no webhook topic covers this."""
         with self.lock:
-            return self.coupons.pop(self.coupon(coupon_id).id)
+            coupon = self.coupons.pop(self.coupon(coupon_id).id)
+            self._by_code[code_key(coupon.code)].discard(coupon.id)
+            return coupon
 
     def coupon_by_code(self, code: str) -> Coupon | None:
         """Any coupon (any status) spelled like ``code`` in any case, newest first."""
         key = code_key(self.format_code(code))
         with self.lock:
-            matches = [c for c in self.coupons.values() if code_key(c.code) == key]
-        return max(matches, key=lambda c: c.id) if matches else None
+            ids = self._by_code.get(key)
+            return self.coupons[max(ids)] if ids else None
 
     # --- orders -----------------------------------------------------------------
 

@@ -10,6 +10,7 @@ URLs are allowed: everything here is on loopback.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from .constants import API_PREFIX, WEBHOOK_EVENTS, WEBHOOK_RESOURCES, WEBHOOK_STATUSES
@@ -22,11 +23,11 @@ from .views import webhook_json
 
 POST_TYPE = "webhook"
 COLUMNS = Columns(
-    id=lambda w: w.id,
+    id=attrgetter("id"),
     title=lambda w: w.name,
     text=lambda w: w.name,
-    created=lambda w: w.date_created,
-    modified=lambda w: w.date_modified,
+    created=attrgetter("date_created"),
+    modified=attrgetter("date_modified"),
 )
 
 

@@ -114,3 +114,15 @@ def test_system_status_and_settings_give_version_and_currency(rest: Rest) -> Non
 def test_unknown_route_is_rest_no_route(rest: Rest) -> None:
     response = rest.get("/nothing-here")
     assert (response.status_code, response.json()["code"]) == (404, "rest_no_route")
+
+
+def test_link_headers_repeat_query_string_credentials(shop: SandboxWooShop, woo: WooServer) -> None:
+    for i in range(3):
+        shop.add_coupon(f"l{i}")
+    params = {
+        "consumer_key": woo.consumer_key,
+        "consumer_secret": woo.consumer_secret,
+        "per_page": 1,
+    }
+    link = httpx.get(woo.api_url + "/coupons", params=params).headers["Link"]
+    assert woo.consumer_secret in link  # as WooCommerce does: never log Link headers
