@@ -139,3 +139,17 @@ def test_linking_with_a_shopify_option_names_the_woocommerce_ones(run: Run) -> N
         "incentives", "link", "summer/kit", "--discount-code", "X", "--store", "woo"
     )
     assert status == 2 and "--coupon-prefix PREFIX" in err
+
+
+def test_the_demo_runs_against_the_local_woocommerce(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    db_file = str(tmp_path / "demo.db")
+    status = main(["--json", "demo", "--platform", "woocommerce", "--db-file", db_file])
+    out = json.loads(capsys.readouterr().out)
+    assert status == 0 and out["campaigns"] == ["summer"]
+    steps = "\n".join(out["steps"])
+    assert "Pulled the codes: 4 in WooCommerce" in steps
+    assert "Generated 3 more codes in WooCommerce" in steps
+    assert "released kit → summer-7kq2mx" in steps  # shown as the store holds it
