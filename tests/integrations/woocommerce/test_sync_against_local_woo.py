@@ -12,9 +12,11 @@ from sqlalchemy import select
 from integrations.ports import SourceRef
 from integrations.sandbox.woocommerce import Fault, FaultConfig, SandboxWooShop
 from integrations.woocommerce.shop import BATCH_LIMIT, WooShop
+from store import shop_requests
 from store.db import Database
 from store.models import Code
 from sync import codes, creators, moves, reports
+from sync.codes_input import normalize_code
 from sync.errors import OutOfCodes
 from sync.shopsync import common, generate, link, orders, pull, revoke, usage
 from tests import builders
@@ -263,3 +265,25 @@ def test_a_pool_uploaded_in_mixed_case_matches_its_lower_cased_coupons(
 
 def test_the_batch_limit_is_woocommerces_default() -> None:
     assert BATCH_LIMIT == 100
+
+
+def test_generate_after_a_crash_settles_leftovers_apart_and_creates_exactly_the_count(
+    db: Database, shop: SandboxWooShop, store: WooShop
+) -> None:
+    shop.add_coupon(TEMPLATE, "10")
+    target = linked_campaign(db, store, template=TEMPLATE)
+    # A run that died after recording 3 requests, of which only one reached the store.
+    leftovers = ["SUMMER-LEFT0001", "SUMMER-LEFT0002", "SUMMER-LEFT0003"]
+    with db.transaction() as tx:
+        shop_requests.request_codes(
+            tx, target.id, STORE, [(c, normalize_code(c)) for c in leftovers]
+        )
+    shop.add_coupon(leftovers[0], "10")
+
+    result = generate.generate(db, store, target, 5)
+
+    assert (result.requested, result.created) == (5, 5)
+    assert (result.leftovers.requested, result.leftovers.created) == (3, 3)
+    made = {c.code for c in shop.coupons.values() if c.code != TEMPLATE}
+    assert len(made) == 3 + 5 and {c.lower() for c in leftovers} <= made
+    assert set(pool(db)) == made
