@@ -176,19 +176,19 @@ class WooShopConfig(_Section):
 
 ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
-#: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
-DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
-DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: Durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``, ``"30d"``).
+DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h|d)?")
+DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def seconds(value: Any) -> float:
-    """``30``, ``"30s"``, ``"2m"`` or ``"1h"`` as seconds (more than zero)."""
+    """``30``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"30d"`` as seconds (more than zero)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         amount = float(value)
     else:
         match = DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
         if match is None:
-            raise ValueError('must be a duration such as "30s", "2m" or a number of seconds')
+            raise ValueError('must be a duration such as "30s", "2m", "30d" or a number of seconds')
         amount = float(match["amount"]) * DURATION_UNITS[match["unit"]]
     if amount <= 0:
         raise ValueError('must be longer than zero, e.g. "30s"')
@@ -213,11 +213,47 @@ class RetryConfig(_Section):
         return seconds(value)
 
 
+#: How long a creator page link stays valid unless ``--expires`` or ``[portal]`` says otherwise.
+DEFAULT_LINK_LIFETIME = 30 * 86400.0
+#: The longest a link may live: a leaked link should not outlive a season's campaigns.
+MAX_LINK_LIFETIME = 366 * 86400.0
+
+
+def link_lifetime(value: Any) -> float:
+    """A link lifetime in seconds: a duration (``"30d"``) of at most ``MAX_LINK_LIFETIME``."""
+    amount = seconds(value)
+    if amount > MAX_LINK_LIFETIME:
+        raise ValueError(f'must be at most {MAX_LINK_LIFETIME / 86400:.0f} days, e.g. "30d"')
+    return amount
+
+
+class PortalConfig(_Section):
+    """``[portal]``: where creator pages are served, and the secret that signs their links.
+
+    Both are optional until a link is made (``promosync creators link``, ``{{portal_link}}``).
+    """
+
+    base_url: str | None = None
+    secret: SecretField = None
+    link_expires: float = DEFAULT_LINK_LIFETIME
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("link_expires", mode="before")
+    @classmethod
+    def _lifetime(cls, value: Any) -> float:
+        return link_lifetime(value)
+
+
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    portal: PortalConfig = Field(default_factory=PortalConfig)
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("stores")

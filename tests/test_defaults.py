@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import chunks, db, models, pool
-from sync import codegen, codes_input, config, incentives, workflow
+from sync import codegen, codes_input, config, incentives, portal, portal_tokens, workflow
 from sync.shopsync import generate, link, orders, runs
 
 
@@ -27,3 +27,6 @@ def test_domain_and_job_defaults() -> None:
     assert chunks.PARAMETER_CHUNK == 5_000
     assert runs.STALE_AFTER == timedelta(minutes=15)
     assert link.LINK_ATTEMPTS == 3
+    assert config.DEFAULT_LINK_LIFETIME == 30 * 86400 and config.MAX_LINK_LIFETIME == 366 * 86400
+    assert (portal_tokens.PORTAL_ID_BYTES, portal_tokens.MIN_SECRET_LENGTH) == (16, 32)
+    assert portal.PAGE_PREFIX == "/c/"

@@ -39,7 +39,8 @@ ORDER_STATUSES = (
     "failed",
     "checkout-draft",
 )
-# Statuses whose orders hold their coupons' usage (wc_update_coupon_usage_counts hooks).
+# Statuses that record an order's coupon usage (wc_update_coupon_usage_counts hooks);
+# only `cancelled` gives it back.
 USAGE_HOLDING_STATUSES = frozenset({"pending", "processing", "on-hold", "completed"})
 # ASSUMPTION: date_paid is set when an order first reaches one of these.
 PAID_STATUSES = frozenset({"processing", "completed"})

@@ -358,8 +358,13 @@ class SandboxWooShop:
             return refund.id
 
     def _sync_usage(self, order: Order) -> None:
-        holds = order.status in USAGE_HOLDING_STATUSES
-        if holds == order.usage_recorded:
+        # wc_update_coupon_usage_counts runs on pending/processing/on-hold/completed
+        # (increase once) and cancelled (reduce once); refunded and failed change nothing.
+        if order.status in USAGE_HOLDING_STATUSES and not order.usage_recorded:
+            holds = True
+        elif order.status == "cancelled" and order.usage_recorded:
+            holds = False
+        else:
             return
         who = str(order.customer_id) if order.customer_id else order.billing_email
         for line in order.coupon_lines:

@@ -36,6 +36,23 @@ def test_usage_count_and_used_by_follow_order_status(shop: SandboxWooShop, rest:
     assert (body["usage_count"], body["used_by"]) == (1, ["7"])
 
 
+def test_refunds_and_failures_keep_usage_but_cancelling_gives_it_back(
+    shop: SandboxWooShop, rest: Rest
+) -> None:
+    coupon = shop.add_coupon("keep")
+    order = shop.place_order(["keep"], "10", customer_id=3)
+    shop.refund_order(order, "10")
+    assert rest.get(f"/coupons/{coupon}").json()["usage_count"] == 1
+    shop.set_order_status(order, "failed")
+    assert rest.get(f"/coupons/{coupon}").json()["usage_count"] == 1
+    shop.set_order_status(order, "cancelled")
+    shop.set_order_status(order, "cancelled")
+    assert rest.get(f"/coupons/{coupon}").json()["usage_count"] == 0
+    shop.set_order_status(order, "processing")  # paid again: counted again, once
+    shop.set_order_status(order, "completed")
+    assert rest.get(f"/coupons/{coupon}").json()["usage_count"] == 1
+
+
 def test_status_filter_and_trash_excluded_by_default(shop: SandboxWooShop, rest: Rest) -> None:
     done = shop.place_order([], "1", status="completed")
     shop.place_order([], "1", status="pending")
