@@ -153,3 +153,14 @@ def test_the_demo_runs_against_the_local_woocommerce(
     assert "Pulled the codes: 4 in WooCommerce" in steps
     assert "Generated 3 more codes in WooCommerce" in steps
     assert "released kit → summer-7kq2mx" in steps  # shown as the store holds it
+
+
+def test_query_string_credentials_never_reach_the_log_file(
+    run: Run, shop: SandboxWooShop, server: WooServer, tmp_path: Path
+) -> None:
+    shop.strip_authorization = True  # every request after the probe carries the secret in its URL
+    log_file = tmp_path / "promosync.log"
+    status, _, _ = run("-vv", "--log-file", str(log_file), "stores", "check", "woo")
+    logged = log_file.read_text()
+    assert status == 0 and "consumer_secret=***" in logged  # httpx logged the URLs
+    assert server.consumer_secret not in logged and server.consumer_key not in logged
