@@ -125,7 +125,7 @@ def _open_woocommerce(section: Any, retry: RetryPolicy) -> ClosableShop:
         if secret is None:
             raise ConfigError(
                 f"WooCommerce store at {redact_url(section.url)} has no {key}: add "
-                f'{key} = "${{WC_{key.upper().removeprefix("CONSUMER_")}}}" to its '
+                f'{key} = "${{WC_{key.upper()}}}" to its '
                 f"[stores.NAME] table and export the variable"
             )
     assert section.consumer_key is not None and section.consumer_secret is not None

@@ -164,3 +164,16 @@ def test_query_string_credentials_never_reach_the_log_file(
     logged = log_file.read_text()
     assert status == 0 and "consumer_secret=***" in logged  # httpx logged the URLs
     assert server.consumer_secret not in logged and server.consumer_key not in logged
+
+
+def test_a_store_without_a_secret_names_the_key_to_add(
+    run: Run, server: WooServer, tmp_path: Path
+) -> None:
+    partial = tmp_path / "partial.toml"
+    partial.write_text(
+        f'[stores.woo]\nplatform = "woocommerce"\nurl = "{server.base_url}"\n'
+        f'consumer_key = "${{{KEY_ENV}}}"\n'
+    )
+    status, _, err = run("stores", "check", "woo", config_file=partial)
+    assert status == 2
+    assert 'has no consumer_secret: add consumer_secret = "${WC_CONSUMER_SECRET}"' in err
