@@ -18,7 +18,9 @@ from store.models import Assignment, Code, Creator, Incentive, Membership
 from store.models_sync import OrderCode, ShopOrder, UsageObservation
 
 #: Orders whose money never arrived or went back are not revenue.
-NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED")
+#: Financial statuses of orders that bring no revenue; "UNPAID" is the neutral word
+#: platforms use for an order never paid (integrations.ports.Shop.iter_orders).
+NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED", "UNPAID")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ Sync runs live in :mod:`store.sync_runs`, links of incentives to discounts in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -45,6 +45,8 @@ from store.models_sync import (
 
 GONE_FROM_STORE = "gone from store"
 SOURCE_UNUSABLE = "discount is {status} in the store"
+#: A code the store holds but would refuse (a WooCommerce coupon expired, used up, drafted).
+CODE_UNUSABLE = "code is {why} in the store"
 
 
 _CODES = cast(Table, Code.__table__)
@@ -140,23 +142,19 @@ def upsert_page(
     codes: Sequence[tuple[str, str, str | None]],
     *,
     quarantine_reason: str | None = None,
+    holds: Mapping[str, str] | None = None,
 ) -> PageResult:
     """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool.
 
     New codes arrive quarantined when ``quarantine_reason`` says the source is
     unusable, so a pull that dies half-way never leaves claimable dead codes.
+    ``holds`` (code norm -> why) names codes the store holds but would refuse
+    (:data:`CODE_UNUSABLE`): they are quarantined, new or pooled, and codes seen
+    usable again are restored. A pooled code takes the store's spelling.
     """
+    holds = holds or {}
     existing = codes_by_norm(tx, scope, (norm for _, norm, _ in codes))
-    fixed: dict[str, object] = {
-        "incentive_id": incentive_id,
-        "scope": scope,
-        "status": "quarantined" if quarantine_reason else "available",
-        "quarantine_reason": quarantine_reason,
-        "origin": "store",
-        "missing_from_store": False,
-        "last_seen_run_id": run_id,
-        "created_at": utcnow(),
-    }
+    now = utcnow()
     new_rows: list[tuple[str, str, str | None]] = []
     added: set[str] = set()  # a repeat within the page is the same code
     foreign: list[str] = []
@@ -169,8 +167,21 @@ def upsert_page(
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
-            _seen(known, run_id, platform_id)
-    inserted = _insert_page(tx, fixed, new_rows) if new_rows else 0
+            _seen(known, run_id, platform_id, code, holds.get(norm))
+    inserted = 0
+    for reason, rows in _by_reason(new_rows, quarantine_reason, holds).items():
+        fixed: dict[str, object] = {
+            "incentive_id": incentive_id,
+            "scope": scope,
+            "status": "quarantined" if reason else "available",
+            "quarantine_reason": reason,
+            "origin": "store",
+            "missing_from_store": False,
+            "last_seen_run_id": run_id,
+            "created_at": now,
+        }
+        counted = _insert_page(tx, fixed, rows)
+        inserted = -1 if counted < 0 or inserted < 0 else inserted + counted
     if inserted != len(new_rows):
         # Another pull (or an upload) pooled some of these codes after they were looked up:
         # the insert skipped them, so settle them as codes found in the pool.
@@ -183,12 +194,32 @@ def upsert_page(
             elif row.last_seen_run_id == run_id:  # only this run stamps with its id
                 inserted += 1
             else:
-                _seen(row, run_id, platform_id)
+                _seen(row, run_id, platform_id, code, holds.get(norm))
     return PageResult(inserted, len(codes) - len(foreign), foreign)
 
 
-def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
-    """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone."""
+def _by_reason(
+    rows: Sequence[tuple[str, str, str | None]],
+    source_reason: str | None,
+    holds: Mapping[str, str],
+) -> dict[str | None, list[tuple[str, str, str | None]]]:
+    """New rows grouped by the quarantine reason they arrive with (None: available)."""
+    groups: dict[str | None, list[tuple[str, str, str | None]]] = {}
+    for row in rows:
+        reason = source_reason or (
+            CODE_UNUSABLE.format(why=holds[row[1]]) if row[1] in holds else None
+        )
+        groups.setdefault(reason, []).append(row)
+    return groups
+
+
+def _seen(
+    code: Code, run_id: int, platform_id: str | None, spelling: str, hold: str | None
+) -> None:
+    """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone.
+
+    ``hold`` is why the store would refuse the code now (None: it takes it).
+    """
     # Never lower the stamp: a concurrent pull that started later (a higher id) saw the
     # code too, and its finish_pull must not take the code for gone. Computed in SQL, so
     # the row's latest stamp counts, not the one read before the row lock was granted.
@@ -197,7 +228,15 @@ def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
     )
     code.platform_id = platform_id or code.platform_id
     code.missing_from_store = False
-    if code.status == "quarantined" and code.quarantine_reason == GONE_FROM_STORE:
+    if code.code != spelling:
+        code.code = spelling  # what the creator is shown is what the store holds
+    reason = code.quarantine_reason or ""
+    held_here = reason == GONE_FROM_STORE or (
+        reason.startswith("code is ") and reason.endswith(" in the store")
+    )
+    if hold is not None and (code.status == "available" or held_here):
+        code.status, code.quarantine_reason = "quarantined", CODE_UNUSABLE.format(why=hold)
+    elif hold is None and code.status == "quarantined" and held_here:
         code.status, code.quarantine_reason = "available", None
 
 

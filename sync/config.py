@@ -11,13 +11,12 @@ Secret values never appear in ``repr``, errors or logs.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -30,6 +29,7 @@ from pydantic import (
     field_validator,
 )
 
+from integrations.http import is_loopback
 from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from integrations.urls import redact_url
 from store.db import DEFAULT_DATABASE_ATTEMPTS, DEFAULT_DATABASE_URL, RetrySettings
@@ -126,6 +126,9 @@ class _Section(BaseModel):
 class ShopifyShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "shopify"``."""
 
+    #: The kinds of code source (fields of integrations.ports.SourceRef) this platform serves.
+    source_kinds: ClassVar[frozenset[str]] = frozenset({"discount_id", "discount_code"})
+
     platform: Literal["shopify"]
     shop: str
     access_token: SecretField = None
@@ -154,11 +157,16 @@ class ShopifyShopConfig(_Section):
 class WooShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "woocommerce"``."""
 
+    source_kinds: ClassVar[frozenset[str]] = frozenset({"prefix", "code_ids"})
+
     platform: Literal["woocommerce"]
     url: str
     consumer_key: SecretField = None
     consumer_secret: SecretField = None
     webhook_secret: SecretField = None
+    #: "auto": HTTP Basic, switching to the query string when the host strips the header;
+    #: "basic" or "query" to fix one.
+    auth: Literal["auto", "basic", "query"] = "auto"
 
     @field_validator("url")
     @classmethod
@@ -315,20 +323,11 @@ def check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme == "https" and parts.hostname:
         return value.rstrip("/")
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return value.rstrip("/")
     raise ValueError(
         f"'{redact_url(value)}' must be an https:// URL (plain http:// only for loopback addresses)"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def find_config_file(explicit: str | None) -> Path | None:

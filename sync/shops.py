@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from integrations.ports import Shop, ShopConfigError, ShopError, ShopReferenceError
 from integrations.retry import Profile, RetryPolicy, policy_for
-from sync.config import Config, ShopifyShopConfig
+from integrations.urls import redact_url
+from sync.config import Config, ConfigError, Secret, ShopifyShopConfig, WooShopConfig
 from sync.errors import DomainError, UsageError
 
 
@@ -74,29 +76,13 @@ def open_shop(
     """The named store (or the only one), connected; closed afterwards.
 
     ``profile`` says who waits: ``"interactive"`` for commands, ``"daemon"`` for
-    background jobs; the budget of each is configured under ``[retry]``.
+    background jobs; the budget of each is configured under ``[retry]``. The
+    implementation is chosen by the type of the store's config section.
     """
     store_name, section = config.store(name)
-    if not isinstance(section, ShopifyShopConfig):
-        raise ShopMisconfigured(
-            f"Store '{store_name}' is a {section.platform} store: this promosync version syncs "
-            f"Shopify stores only (WooCommerce codes can be uploaded with `promosync codes upload`)"
-        )
-    from integrations.shopify.shop import ShopifyShop
-
+    opener = OPENERS[type(section)]
     with translated_errors(config, profile):
-        shop = ShopifyShop.connect(
-            shop=section.shop,
-            access_token=section.access_token.reveal() if section.access_token else None,
-            client_id=section.client_id,
-            client_secret=section.client_secret.reveal() if section.client_secret else None,
-            admin_api_url=section.admin_api_url,
-            bulk_threshold=section.bulk_threshold,
-            credential_hint=_hint(section),
-            retry=retry_policy(config, profile),
-            sleep=timing.sleep,
-            clock=timing.clock,
-        )
+        shop = opener(section, retry_policy(config, profile))
     try:
         with translated_errors(config, profile):
             yield store_name, shop
@@ -104,9 +90,65 @@ def open_shop(
         shop.close()
 
 
-def _hint(section: ShopifyShopConfig) -> str:
-    """What to check when Shopify refuses the credentials: the env var, if there is one."""
-    secret = section.access_token or section.client_secret
-    if secret is not None and secret.env_var:
-        return secret.env_var
-    return "the credentials in the config file"
+class ClosableShop(Shop, Protocol):
+    """A connected shop that holds an HTTP client until closed."""
+
+    def close(self) -> None: ...
+
+
+def _open_shopify(section: Any, retry: RetryPolicy) -> ClosableShop:
+    from integrations.shopify.shop import ShopifyShop
+
+    assert isinstance(section, ShopifyShopConfig)
+    return ShopifyShop.connect(
+        shop=section.shop,
+        access_token=section.access_token.reveal() if section.access_token else None,
+        client_id=section.client_id,
+        client_secret=section.client_secret.reveal() if section.client_secret else None,
+        admin_api_url=section.admin_api_url,
+        bulk_threshold=section.bulk_threshold,
+        credential_hint=_hint(section.access_token or section.client_secret),
+        retry=retry,
+        sleep=timing.sleep,
+        clock=timing.clock,
+    )
+
+
+def _open_woocommerce(section: Any, retry: RetryPolicy) -> ClosableShop:
+    from integrations.woocommerce.shop import WooShop
+
+    assert isinstance(section, WooShopConfig)
+    for key, secret in (
+        ("consumer_key", section.consumer_key),
+        ("consumer_secret", section.consumer_secret),
+    ):
+        if secret is None:
+            raise ConfigError(
+                f"WooCommerce store at {redact_url(section.url)} has no {key}: add "
+                f'{key} = "${{WC_{key.upper()}}}" to its '
+                f"[stores.NAME] table and export the variable"
+            )
+    assert section.consumer_key is not None and section.consumer_secret is not None
+    return WooShop.connect(
+        url=section.url,
+        consumer_key=section.consumer_key.reveal(),
+        consumer_secret=section.consumer_secret.reveal(),
+        auth=section.auth,
+        credential_hint=_hint(section.consumer_key, section.consumer_secret),
+        retry=retry,
+        sleep=timing.sleep,
+        clock=timing.clock,
+    )
+
+
+#: Which platform package serves which config section: the one place that knows.
+OPENERS: dict[type, Callable[[Any, RetryPolicy], ClosableShop]] = {
+    ShopifyShopConfig: _open_shopify,
+    WooShopConfig: _open_woocommerce,
+}
+
+
+def _hint(*secrets: Secret | None) -> str:
+    """What to check when the store refuses the credentials: the env vars, if any."""
+    names = [secret.env_var for secret in secrets if secret is not None and secret.env_var]
+    return " and ".join(names) if names else "the credentials in the config file"

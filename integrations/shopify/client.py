@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from integrations.http import json_object
 from integrations.retry import RetryPolicy
 from integrations.shopify.auth import Auth
-from integrations.shopify.classify import error_for_response, json_object
+from integrations.shopify.classify import error_for_response
 from integrations.shopify.domain import API_VERSION, graphql_url, normalize_shop
 from integrations.shopify.errors import (
     AuthenticationError,

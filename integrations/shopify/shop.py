@@ -37,6 +37,7 @@ from integrations.shopify.errors import (
     ErrorContext,
     InvalidReference,
     NotFound,
+    UnsupportedReference,
     UserErrors,
     parse_user_errors,
 )
@@ -171,6 +172,14 @@ class ShopifyShop:
 
     def resolve_source(self, ref: SourceRef) -> CodeSource:
         """Find the code discount named by a gid (either family), its number or one of its codes."""
+        unsupported = (
+            ("a coupon code prefix", ref.prefix),
+            ("coupon ids", ref.code_ids),
+            ("a template coupon", ref.template_code),
+        )
+        for what, given in unsupported:
+            if given:
+                raise UnsupportedReference(self._context(queries.DISCOUNT_STATUS), what)
         if ref.discount_id:
             return self._source_by_id(ref.discount_id)
         if ref.discount_code:

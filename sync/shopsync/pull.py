@@ -1,8 +1,10 @@
 """``sync pull``: bring a linked incentive's pool in step with its store discount.
 
 Each page is upserted in its own short transaction (codes stamped with the
-run's id). Only after the whole discount was read and the count matched the
-store's ``codesCount`` are codes the run did not see quarantined (available)
+run's id). Codes the store holds but would refuse (a WooCommerce coupon that
+expired or reached its usage limit) are quarantined as they are read. Only
+after the whole discount was read and the count matched the store's
+``codesCount`` are codes the run did not see quarantined (available)
 or flagged (already released). A failed or interrupted pull reports failure
 and leaves the pool holding only codes that really exist; running it again
 settles everything.
@@ -58,6 +60,7 @@ def pull(
         stream = shop.iter_codes(source)
         for page in stream:
             rows = []
+            holds: dict[str, str] = {}  # code norm -> why the store would refuse it
             for found in page:
                 reason = check_code(found.code.strip())
                 if reason is not None:
@@ -66,10 +69,11 @@ def pull(
                         "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
                     )
                     continue
-                rows.append(
-                    (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
-                )
-            result = _store_page(db, target, run, rows, hold)
+                norm = normalize_code(found.code.strip())
+                rows.append((found.code.strip(), norm, found.platform_id))
+                if found.unusable is not None:
+                    holds[norm] = found.unusable
+            result = _store_page(db, target, run, rows, hold, holds)
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -117,14 +121,19 @@ def pull(
 
 
 def _store_page(
-    db: Database, target: Target, run: Run, rows: list[tuple[str, str, str]], hold: str | None
+    db: Database,
+    target: Target,
+    run: Run,
+    rows: list[tuple[str, str, str]],
+    hold: str | None,
+    holds: dict[str, str],
 ) -> shop_sync.PageResult:
     """One page's upsert and the run's heartbeat: database work only, so it is replayed
     after a transient failure."""
 
     def store(tx: Tx) -> shop_sync.PageResult:
         result = shop_sync.upsert_page(
-            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
+            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold, holds=holds
         )
         run.beat(tx)
         return result
