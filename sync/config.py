@@ -132,6 +132,9 @@ class ShopifyShopConfig(_Section):
     client_id: str | None = None
     client_secret: SecretField = None
     webhook_secret: SecretField = None
+    # The secret before a rotation, accepted too while set (Shopify takes up to an hour
+    # to switch): remove it once deliveries are signed with the new one.
+    webhook_secret_previous: SecretField = None
     admin_api_url: str | None = None
     bulk_threshold: int = Field(default=10_000, ge=1)
 
@@ -159,6 +162,7 @@ class WooShopConfig(_Section):
     consumer_key: SecretField = None
     consumer_secret: SecretField = None
     webhook_secret: SecretField = None
+    webhook_secret_previous: SecretField = None
 
     @field_validator("url")
     @classmethod

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from prometheus_client import CollectorRegistry, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Info
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 BUILD = Info("promosync_build", "The running promosync version.", registry=REGISTRY)
 BUILD.info({"version": metadata.version("promosync")})
+
+#: Webhook deliveries received, by platform and outcome (stored, duplicate, ignored, or
+#: why they were refused: bad_signature, unknown_shop, body_too_large, malformed, ...).
+WEBHOOKS = Counter(
+    "promosync_webhook_deliveries",
+    "Webhook deliveries received, by outcome.",
+    ["platform", "outcome"],
+    registry=REGISTRY,
+)
+#: Deliveries in the inbox by state (pending, failed), as of the last inbox cycle.
+INBOX = Gauge(
+    "promosync_webhook_inbox",
+    "Webhook deliveries in the inbox, by state, as of the last inbox cycle.",
+    ["state"],
+    registry=REGISTRY,
+)

@@ -1,0 +1,178 @@
+"""The webhook inbox: verified deliveries, stored once, applied later in event order.
+
+A delivery is inserted with one lean statement (``ON CONFLICT DO NOTHING`` on the
+store's delivery id), so a store's retry of a delivery is stored once. Applying
+it starts with :func:`claim`, an UPDATE from ``pending`` to ``done`` in the
+transaction that applies its effect: two processors cannot both apply one
+delivery (the second one's UPDATE waits for the first and then matches nothing),
+and a failure rolls the claim back with the effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Connection, CursorResult, Table, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.db import Tx
+from store.models import utcnow
+from store.models_sync import SyncRun, WebhookDelivery
+
+_INBOX = cast(Table, WebhookDelivery.__table__)
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """What the web route stores of a verified delivery."""
+
+    platform: str
+    store_name: str
+    delivery_id: str
+    event_id: str | None
+    topic: str
+    triggered_at: datetime
+    body: str
+
+
+def _insert_statement(dialect: str) -> Any:
+    make: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        dialect
+    ]
+    return make(_INBOX).on_conflict_do_nothing(
+        index_elements=["platform", "store_name", "delivery_id"]
+    )
+
+
+def store_delivery(connection: Connection, delivery: NewDelivery) -> bool:
+    """Insert a delivery unless its id is already in the inbox; True when it was new.
+
+    Takes a bare connection (no ORM session): this runs once per webhook request.
+    """
+    statement = _insert_statement(connection.dialect.name)
+    result = connection.execute(
+        statement,
+        {
+            "platform": delivery.platform,
+            "store_name": delivery.store_name,
+            "delivery_id": delivery.delivery_id,
+            "event_id": delivery.event_id,
+            "topic": delivery.topic,
+            "triggered_at": delivery.triggered_at,
+            "received_at": utcnow(),
+            "body": delivery.body,
+            "status": "pending",
+            "attempts": 0,
+        },
+    )
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A delivery waiting to be applied."""
+
+    id: int
+    platform: str
+    store_name: str
+    delivery_id: str
+    topic: str
+    triggered_at: datetime
+    body: str
+    attempts: int
+
+
+def pending(tx: Tx, limit: int) -> list[Pending]:
+    """The oldest pending deliveries by event time (then arrival), at most ``limit``."""
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == "pending")
+        .order_by(WebhookDelivery.triggered_at, WebhookDelivery.id)
+        .limit(limit)
+    )
+    return [
+        Pending(
+            r.id,
+            r.platform,
+            r.store_name,
+            r.delivery_id,
+            r.topic,
+            r.triggered_at,
+            r.body,
+            r.attempts,
+        )
+        for r in tx.scalars(stmt)
+    ]
+
+
+def claim(tx: Tx, delivery_id: int, note: str | None = None) -> bool:
+    """Mark a pending delivery done in ``tx``; False when another processor got it first."""
+    result = tx.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .values(
+            status="done",
+            attempts=WebhookDelivery.attempts + 1,
+            last_error=note,
+            processed_at=utcnow(),
+        )
+    )
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def record_failure(tx: Tx, delivery_id: int, error: str, max_attempts: int) -> str:
+    """Count a failed attempt; the delivery turns ``failed`` at ``max_attempts``.
+
+    Returns the delivery's status afterwards.
+    """
+    row = tx.get(WebhookDelivery, delivery_id, with_for_update=True)
+    if row is None or row.status != "pending":
+        return row.status if row else "done"
+    row.attempts += 1
+    row.last_error = error
+    if row.attempts >= max_attempts:
+        row.status, row.processed_at = "failed", utcnow()
+    return row.status
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    id: int
+    store_name: str
+    topic: str
+    delivery_id: str
+    triggered_at: datetime
+    attempts: int
+    last_error: str | None
+
+
+def failed(tx: Tx) -> list[FailedDelivery]:
+    """Deliveries that were given up on, oldest event first."""
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == "failed")
+        .order_by(WebhookDelivery.triggered_at, WebhookDelivery.id)
+    )
+    return [
+        FailedDelivery(
+            r.id, r.store_name, r.topic, r.delivery_id, r.triggered_at, r.attempts, r.last_error
+        )
+        for r in tx.scalars(stmt)
+    ]
+
+
+def counts(tx: Tx) -> dict[str, int]:
+    """How many deliveries are in each state."""
+    stmt = select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
+    return {status: int(n) for status, n in tx.execute(stmt).all()}
+
+
+def last_full_pull(tx: Tx, incentive_id: int) -> datetime | None:
+    """When the newest complete pull of an incentive started (its view is at least that new)."""
+    stmt = select(func.max(SyncRun.started_at)).where(
+        SyncRun.incentive_id == incentive_id, SyncRun.kind == "pull", SyncRun.status == "ok"
+    )
+    return tx.scalars(stmt).one_or_none()
