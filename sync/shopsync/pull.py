@@ -11,9 +11,10 @@ settles everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopCode
 from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
@@ -45,18 +46,8 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
         hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
         stream = shop.iter_codes(source)
         for page in stream:
-            rows = []
-            for found in page:
-                reason = check_code(found.code.strip())
-                if reason is not None:
-                    skipped += 1
-                    log.warning(
-                        "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
-                    )
-                    continue
-                rows.append(
-                    (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
-                )
+            rows, malformed = checked_rows(target.ref, page)
+            skipped += malformed
             result = _store_page(db, target, run, rows, hold)
             fetched += len(page)
             new += result.new
@@ -102,6 +93,21 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
         settled.flagged,
         settled.restored,
     )
+
+
+def checked_rows(ref: str, codes: Iterable[ShopCode]) -> tuple[list[tuple[str, str, str]], int]:
+    """``(code, code_norm, platform_id)`` of the store codes that can be pooled, and how
+    many could not (logged): every code that enters a pool from the store passes here."""
+    rows = []
+    skipped = 0
+    for found in codes:
+        reason = check_code(found.code.strip())
+        if reason is not None:
+            skipped += 1
+            log.warning("%s: skipped a store code that cannot be pooled: %s", ref, reason)
+            continue
+        rows.append((found.code.strip(), normalize_code(found.code.strip()), found.platform_id))
+    return rows, skipped
 
 
 def _store_page(

@@ -74,14 +74,14 @@ def sync_run(
         yield run
     except BaseException as error:
         with db.transaction() as tx:
-            sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
+            sync_runs.finish_run(tx, run.id, "failed", safe_message(error), **run.counts)
         raise
     if not run.finished:
         with db.transaction() as tx:
             run.finish(tx)
 
 
-def _safe(error: BaseException) -> str:
+def safe_message(error: BaseException) -> str:
     """What may be kept on the run row: our own messages, else only the error's kind.
 
     Driver and library errors carry parameters (codes, URLs with credentials).
