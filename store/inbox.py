@@ -42,8 +42,10 @@ def _insert_statement(dialect: str) -> Any:
     make: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         dialect
     ]
-    return make(_INBOX).on_conflict_do_nothing(
-        index_elements=["platform", "store_name", "delivery_id"]
+    return (
+        make(_INBOX)
+        .on_conflict_do_nothing(index_elements=["platform", "store_name", "delivery_id"])
+        .returning(_INBOX.c.id)
     )
 
 
@@ -68,7 +70,7 @@ def store_delivery(connection: Connection, delivery: NewDelivery) -> bool:
             "attempts": 0,
         },
     )
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 @dataclass(frozen=True)

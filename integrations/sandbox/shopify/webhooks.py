@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -116,7 +116,9 @@ class WebhookSender:
         """Queue ``payload`` for every subscription to ``topic`` (``orders/paid``)."""
         enum = topic.replace("/", "_").upper()
         body = json.dumps(payload, separators=(",", ":")).encode()
-        event_id, triggered = str(uuid.uuid4()), iso(self.clock())
+        # Shopify's X-Shopify-Triggered-At carries fractions of a second (its payloads don't).
+        moment = self.clock().astimezone(UTC)
+        event_id, triggered = str(uuid.uuid4()), moment.isoformat().replace("+00:00", "Z")
         with self._lock:
             targets = [s.uri for s in self.subscriptions.values() if s.topic == enum]
         deliveries = [
