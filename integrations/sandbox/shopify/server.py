@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -36,6 +37,7 @@ from .state import SandboxShop
 JSON_TYPE = "application/json; charset=utf-8"
 JSONL_TYPE = "application/jsonl"
 NOT_FOUND_BODY = {"errors": "Not Found"}
+CONTROL_PREFIX = "/sandbox/"  # the sandbox's own routes (see _Handler._control)
 SHUTDOWN_POLL_SECONDS = 0.02  # how fast shutdown() is noticed by serve_forever
 
 
@@ -94,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == GRAPHQL_PATH:
             self._graphql(sandbox, body, request_id)
+        elif path.startswith(CONTROL_PREFIX):
+            self._control(sandbox, path, body, request_id)
         elif path == "/admin/oauth/access_token":
             form = self._form(body)
             status, payload = client_credentials_grant(sandbox.shop, form)
@@ -102,6 +106,35 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             sandbox.stats.record(RequestRecord(path, None, 404, None))
             self._send(404, NOT_FOUND_BODY, request_id)
+
+    def _control(self, sandbox: SandboxServer, path: str, body: bytes, request_id: str) -> None:
+        """The sandbox's own control routes (not Shopify's), for demos and scripts.
+
+        ``POST /sandbox/orders`` ``{"codes": [...], "total": "42.50"}`` places an order (the
+        store's webhooks go out as in Shopify); ``POST /sandbox/webhooks``
+        ``{"topic": "orders/paid", "payload": {...}}`` sends any payload on demand. Both need
+        the access token, like the Admin API.
+        """
+        if not sandbox.shop.tokens.is_valid(self.headers.get(ACCESS_TOKEN_HEADER)):
+            self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
+            return
+        try:
+            given = json.loads(body or b"{}")
+            if path == CONTROL_PREFIX + "orders":
+                order_id = sandbox.shop.place_order(
+                    [str(c) for c in given["codes"]], Decimal(str(given["total"]))
+                )
+                answer: dict[str, Any] = {"order": f"gid://shopify/Order/{order_id}"}
+            elif path == CONTROL_PREFIX + "webhooks":
+                sent = sandbox.shop.webhooks.emit(str(given["topic"]), dict(given["payload"]))
+                answer = {"deliveries": len(sent)}
+            else:
+                self._send(404, NOT_FOUND_BODY, request_id)
+                return
+        except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+            self._send(400, {"errors": f"bad control request: {error}"}, request_id)
+            return
+        self._send(200, answer, request_id)
 
     def _form(self, body: bytes) -> dict[str, str]:
         if "json" in (self.headers.get("Content-Type") or ""):
