@@ -10,7 +10,7 @@ and a failure rolls the claim back with the effect.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -38,39 +38,56 @@ class NewDelivery:
     body: str
 
 
-def _insert_statement(dialect: str) -> Any:
+def _insert(dialect: str) -> Any:
     make: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         dialect
     ]
-    return (
-        make(_INBOX)
+    return make(_INBOX)
+
+
+def store_deliveries(connection: Connection, deliveries: Sequence[NewDelivery]) -> list[bool]:
+    """Insert deliveries whose id is not in the inbox yet, in one statement; per delivery,
+    True when it was new (a repeat within ``deliveries`` is not).
+
+    Takes a bare connection (no ORM session): this runs on the webhook request path.
+    """
+    if not deliveries:
+        return []
+    received = utcnow()
+    rows = [
+        {
+            "platform": d.platform,
+            "store_name": d.store_name,
+            "delivery_id": d.delivery_id,
+            "event_id": d.event_id,
+            "topic": d.topic,
+            "triggered_at": d.triggered_at,
+            "received_at": received,
+            "body": d.body,
+            "status": "pending",
+            "attempts": 0,
+        }
+        for d in deliveries
+    ]
+    # Compiled once per dialect (SQLAlchemy's cache); "insertmanyvalues" sends the rows as
+    # multi-row INSERTs, so a batch costs one or a few round trips.
+    statement = (
+        _insert(connection.dialect.name)
         .on_conflict_do_nothing(index_elements=["platform", "store_name", "delivery_id"])
-        .returning(_INBOX.c.id)
+        .returning(_INBOX.c.platform, _INBOX.c.store_name, _INBOX.c.delivery_id)
     )
+    inserted = {tuple(row) for row in connection.execute(statement, rows)}
+    new = []
+    for d in deliveries:
+        key = (d.platform, d.store_name, d.delivery_id)
+        new.append(key in inserted)
+        inserted.discard(key)  # a repeat later in the same batch is a duplicate
+    return new
 
 
 def store_delivery(connection: Connection, delivery: NewDelivery) -> bool:
-    """Insert a delivery unless its id is already in the inbox; True when it was new.
-
-    Takes a bare connection (no ORM session): this runs once per webhook request.
-    """
-    statement = _insert_statement(connection.dialect.name)
-    result = connection.execute(
-        statement,
-        {
-            "platform": delivery.platform,
-            "store_name": delivery.store_name,
-            "delivery_id": delivery.delivery_id,
-            "event_id": delivery.event_id,
-            "topic": delivery.topic,
-            "triggered_at": delivery.triggered_at,
-            "received_at": utcnow(),
-            "body": delivery.body,
-            "status": "pending",
-            "attempts": 0,
-        },
-    )
-    return result.first() is not None
+    """:func:`store_deliveries` of one delivery."""
+    return store_deliveries(connection, [delivery])[0]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import pool, shopify_pull
+from benchmarks import pool, shopify_pull, webhooks
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 300
@@ -41,5 +41,11 @@ def test_quick_benchmarks_exit_cleanly_and_print_every_row() -> None:
     assert len(expected) == len(pool.BENCHMARKS)
     for row, name in zip(pool_rows, expected, strict=True):
         assert row.startswith(name), (row, name)
+    pull_rows, webhook_rows = (
+        pull_rows[: len(shopify_pull.BENCHMARKS)],
+        pull_rows[len(shopify_pull.BENCHMARKS) :],
+    )
     assert len(pull_rows) == len(shopify_pull.BENCHMARKS)
     assert all(row.startswith("pull ") for row in pull_rows), pull_rows
+    assert len(webhook_rows) == len(webhooks.BENCHMARKS)
+    assert all(row.startswith("webhook deliveries") for row in webhook_rows), webhook_rows

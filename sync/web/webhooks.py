@@ -5,7 +5,8 @@ Nothing is parsed before the signature is checked: the body is read up to
 is found by the shop the headers name, and the HMAC of the raw body is compared
 with each of the store's webhook secrets. Unknown shop, missing or bad signature:
 401, nothing stored, one log line without the body. A verified delivery of a topic
-promosync applies is inserted once per delivery id and answered at once; the
+promosync applies is inserted once per delivery id (deliveries arriving together
+share a transaction: :mod:`sync.web.inbox_writer`) and answered once committed; the
 inbox processor (:func:`sync.inbox.process_inbox`) applies it later.
 
 A platform without an intake (:func:`sync.shops.webhook_intakes`) answers 404.
@@ -17,7 +18,6 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -27,6 +27,7 @@ from store.db import StoreError
 from store.models import MAX_DELIVERY_ID_LENGTH, utcnow
 from sync import metrics, shops
 from sync.config import ConfigError
+from sync.web.inbox_writer import InboxWriter
 
 if TYPE_CHECKING:
     from sync.web.app import WebContext
@@ -45,9 +46,7 @@ def routes(context: WebContext) -> list[BaseRoute]:
     intakes = shops.webhook_intakes()
     stores = {platform: shops.webhook_stores(context.config, platform) for platform in intakes}
 
-    def persist(delivery: inbox.NewDelivery) -> bool:
-        with context.db.begin() as connection:
-            return inbox.store_delivery(connection, delivery)
+    writer = InboxWriter(context.db)
 
     async def receive(request: Request) -> Response:
         platform = request.path_params["platform"]
@@ -93,7 +92,7 @@ def routes(context: WebContext) -> list[BaseRoute]:
             body=text,
         )
         try:
-            new = await run_in_threadpool(persist, delivery)
+            new = await writer.store(delivery)
         except StoreError as error:
             # 503: the store retries the delivery later (8 times over 4 hours for Shopify).
             log.error("webhook not stored (%s): %s", store.name, error)
