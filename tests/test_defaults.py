@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from store import chunks, db, models, pool
 from sync import codegen, codes_input, config, incentives, workflow
+from sync import inbox as inbox_service
 from sync.shopsync import generate, link, orders, runs
+from sync.web import inbox_writer, webhooks
 
 
 def test_domain_and_job_defaults() -> None:
@@ -27,3 +29,7 @@ def test_domain_and_job_defaults() -> None:
     assert chunks.PARAMETER_CHUNK == 5_000
     assert runs.STALE_AFTER == timedelta(minutes=15)
     assert link.LINK_ATTEMPTS == 3
+    assert webhooks.MAX_BODY_BYTES == 1024 * 1024
+    assert inbox_writer.MAX_BATCH == 256
+    assert (inbox_service.MAX_ATTEMPTS, inbox_service.BATCH) == (5, 500)
+    assert models.MAX_DELIVERY_ID_LENGTH == 100

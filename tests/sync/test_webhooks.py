@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -22,7 +23,7 @@ from store import inbox, reporting
 from store.db import Database
 from store.models import Campaign
 from store.models_sync import ShopOrder, WebhookDelivery
-from sync import subscriptions
+from sync import metrics, subscriptions
 from sync.config import Config
 from sync.inbox import MAX_ATTEMPTS, process_inbox
 from sync.shopsync import pull
@@ -141,6 +142,7 @@ def test_a_signed_delivery_is_stored_once_even_when_replayed(
         ("unknown shop", 401),
         ("oversized", 413),
         ("malformed json", 400),
+        ("oversized, streamed without a length", 413),
         ("unknown topic", 200),
     ],
 )
@@ -150,6 +152,7 @@ def test_bad_deliveries_store_nothing(
     db: Database,
     case: str,
     status: int,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     _, _, base = served
     body = json.dumps(ORDER).encode()
@@ -170,9 +173,40 @@ def test_bad_deliveries_store_nothing(
         headers["X-Shopify-Hmac-Sha256"] = sign(body, SECRET)
     elif case == "unknown topic":
         headers["X-Shopify-Topic"] = "products/create"
-    answer = httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers)
+    content: bytes | Iterator[bytes] = body
+    if case.startswith("oversized, streamed"):
+        chunk = b"x" * 65536
+        content = iter([chunk] * (MAX_BODY_BYTES // len(chunk) + 2))  # chunked, no length
+    caplog.set_level(logging.INFO, logger="sync.web.webhooks")
+    answer = httpx.post(f"{base}/webhooks/shopify", content=content, headers=headers)
     assert answer.status_code == status
     assert _stored(db) == 0
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "sync.web.webhooks"]
+    assert "80.00" not in line and "ALPHA1" not in line and SECRET not in line
+
+
+def test_deliveries_signed_with_the_new_secret_pass_during_a_rotation(
+    served: tuple[ShopifyShop, Config, str], shop: SandboxShop, db: Database
+) -> None:
+    _, config, base = served
+    section = config.stores[STORE]
+    assert section.webhook_secret is not None
+    new_secret = section.webhook_secret.reveal()
+    body = json.dumps(ORDER).encode()
+    headers = _headers(shop, body, "orders/paid")
+    headers["X-Shopify-Hmac-Sha256"] = sign(body, new_secret)
+    assert httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers).status_code == 200
+    assert _stored(db) == 1
+    before = metrics.REGISTRY.get_sample_value(
+        "promosync_webhook_deliveries_total", {"platform": "shopify", "outcome": "bad_signature"}
+    )
+    headers["X-Shopify-Webhook-Id"] = str(uuid.uuid4())
+    headers["X-Shopify-Hmac-Sha256"] = sign(body, new_secret + "x")
+    assert httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers).status_code == 401
+    after = metrics.REGISTRY.get_sample_value(
+        "promosync_webhook_deliveries_total", {"platform": "shopify", "outcome": "bad_signature"}
+    )
+    assert (after or 0) == (before or 0) + 1
 
 
 def test_other_methods_and_platforms_are_refused(served: tuple[ShopifyShop, Config, str]) -> None:
@@ -312,3 +346,5 @@ def test_a_delivery_that_keeps_failing_is_given_up_without_blocking_others(
     with db.transaction() as tx:
         (failed,) = inbox.failed(tx)
     assert failed.attempts == MAX_ATTEMPTS and "malformed payload" in (failed.last_error or "")
+    gauge = metrics.REGISTRY.get_sample_value("promosync_webhook_inbox", {"state": "failed"})
+    assert gauge == 1
