@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, Table, func, select, update
+from sqlalchemy import Connection, CursorResult, Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Tx
@@ -104,11 +104,15 @@ class Pending:
     attempts: int
 
 
-def pending(tx: Tx, limit: int) -> list[Pending]:
-    """The oldest pending deliveries by event time (then arrival), at most ``limit``."""
+def pending(tx: Tx, limit: int, now: datetime) -> list[Pending]:
+    """The oldest pending deliveries due by ``now``, by event time (then arrival), at most
+    ``limit``."""
     stmt = (
         select(WebhookDelivery)
-        .where(WebhookDelivery.status == "pending")
+        .where(
+            WebhookDelivery.status == "pending",
+            or_(WebhookDelivery.next_attempt_at.is_(None), WebhookDelivery.next_attempt_at <= now),
+        )
         .order_by(WebhookDelivery.triggered_at, WebhookDelivery.id)
         .limit(limit)
     )
@@ -142,11 +146,16 @@ def claim(tx: Tx, delivery_id: int, note: str | None = None) -> bool:
     return bool(cast(CursorResult[Any], result).rowcount)
 
 
-def record_failure(tx: Tx, delivery_id: int, error: str, max_attempts: int) -> str:
-    """Count a failed attempt; the delivery turns ``failed`` at ``max_attempts``.
-
-    Returns the delivery's status afterwards.
-    """
+def record_failure(
+    tx: Tx,
+    delivery_id: int,
+    error: str,
+    *,
+    max_attempts: int,
+    retry_at: Callable[[int], datetime],
+) -> str:
+    """Count a failed attempt: the delivery turns ``failed`` at ``max_attempts``, else waits
+    until ``retry_at(attempts so far)``. Returns the delivery's status afterwards."""
     row = tx.get(WebhookDelivery, delivery_id, with_for_update=True)
     if row is None or row.status != "pending":
         return row.status if row else "done"
@@ -154,7 +163,20 @@ def record_failure(tx: Tx, delivery_id: int, error: str, max_attempts: int) -> s
     row.last_error = error
     if row.attempts >= max_attempts:
         row.status, row.processed_at = "failed", utcnow()
+    else:
+        row.next_attempt_at = retry_at(row.attempts)
     return row.status
+
+
+def purge_done(tx: Tx, before: datetime) -> int:
+    """Delete deliveries applied before ``before`` (their ids no longer needed for
+    de-duplication); returns how many."""
+    result = tx.execute(
+        delete(WebhookDelivery).where(
+            WebhookDelivery.status == "done", WebhookDelivery.processed_at < before
+        )
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 @dataclass(frozen=True)

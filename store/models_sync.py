@@ -165,4 +165,5 @@ class WebhookDelivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # INBOX_STATES
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # after a failure: not before this
     processed_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from integrations.ports import OrderWithCodes, Shop, ShopCode, ShopReferenceError
 from integrations.webhook_ports import (
@@ -33,7 +34,7 @@ from integrations.webhook_ports import (
 )
 from store import catalog, inbox, shop_links, shop_sync
 from store.db import Database, Tx
-from store.models import Code
+from store.models import Code, utcnow
 from sync import metrics, shops
 from sync.config import Config
 from sync.shopsync import common, orders, pull
@@ -43,6 +44,12 @@ log = logging.getLogger(__name__)
 
 #: Attempts before a delivery is given up on (``failed``; see ``sync inbox --failed``).
 MAX_ATTEMPTS = 5
+#: Wait after the first failure, doubled after each further one: a shop that is down for a
+#: minute or two does not send its deliveries to ``failed`` (10 + 20 + 40 + 80 s).
+RETRY_AFTER = timedelta(seconds=10)
+#: How long applied deliveries are kept (their ids de-duplicate the store's retries, which
+#: Shopify sends for up to 4 hours).
+KEEP_DONE = timedelta(days=7)
 #: Deliveries applied per cycle; the rest wait for the next one.
 BATCH = 500
 #: The status a deleted discount is recorded with (its codes are quarantined).
@@ -69,11 +76,18 @@ class InboxResult:
 
 
 def process_inbox(
-    db: Database, config: Config, *, limit: int = BATCH, open_shop: ShopOpener = _open
+    db: Database,
+    config: Config,
+    *,
+    limit: int = BATCH,
+    open_shop: ShopOpener = _open,
+    now: datetime | None = None,
 ) -> InboxResult:
-    """Apply up to ``limit`` pending deliveries, oldest event first."""
+    """Apply up to ``limit`` pending deliveries that are due, oldest event first."""
+    now = now or utcnow()
     with db.transaction() as tx:
-        batch = inbox.pending(tx, limit)
+        inbox.purge_done(tx, now - KEEP_DONE)
+        batch = inbox.pending(tx, limit, now)
     intakes = shops.webhook_intakes()
     applied = superseded = retrying = given_up = 0
     with ExitStack() as stack:
@@ -93,7 +107,13 @@ def process_inbox(
                 if isinstance(error, KeyError | ValueError):  # our own words on the payload
                     message = f"malformed payload: {str(error)[:200]}"
                 with db.transaction() as tx:
-                    status = inbox.record_failure(tx, delivery.id, message, MAX_ATTEMPTS)
+                    status = inbox.record_failure(
+                        tx,
+                        delivery.id,
+                        message,
+                        max_attempts=MAX_ATTEMPTS,
+                        retry_at=lambda attempts: now + RETRY_AFTER * 2 ** (attempts - 1),
+                    )
                 log.warning(
                     "inbox: %s delivery %s from '%s' failed (%s): %s",
                     delivery.topic,

@@ -32,4 +32,6 @@ def test_domain_and_job_defaults() -> None:
     assert webhooks.MAX_BODY_BYTES == 1024 * 1024
     assert inbox_writer.MAX_BATCH == 256
     assert (inbox_service.MAX_ATTEMPTS, inbox_service.BATCH) == (5, 500)
+    assert inbox_service.RETRY_AFTER == timedelta(seconds=10)
+    assert inbox_service.KEEP_DONE == timedelta(days=7)
     assert models.MAX_DELIVERY_ID_LENGTH == 100

@@ -25,7 +25,7 @@ from store.models import Campaign
 from store.models_sync import ShopOrder, WebhookDelivery
 from sync import metrics, subscriptions
 from sync.config import Config
-from sync.inbox import MAX_ATTEMPTS, process_inbox
+from sync.inbox import KEEP_DONE, MAX_ATTEMPTS, RETRY_AFTER, process_inbox
 from sync.shopsync import pull
 from sync.web.app import WebContext, create_app
 from sync.web.webhooks import MAX_BODY_BYTES
@@ -338,13 +338,34 @@ def test_a_delivery_that_keeps_failing_is_given_up_without_blocking_others(
     for body, triggered in ((broken, old), (good, "2026-12-01T10:00:00Z")):
         headers = _headers(shop, body, "orders/paid", **{"X-Shopify-Triggered-At": triggered})
         httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers).raise_for_status()
-    first = process_inbox(db, config)
+    now = datetime.now(UTC)
+    first = process_inbox(db, config, now=now)
     assert (first.applied, first.retrying) == (1, 1)
-    for _ in range(MAX_ATTEMPTS - 1):
-        last = process_inbox(db, config)
+    waiting = process_inbox(db, config, now=now + RETRY_AFTER / 2)  # backing off
+    assert (waiting.retrying, waiting.pending) == (0, 1)
+    for attempt in range(1, MAX_ATTEMPTS):
+        now += RETRY_AFTER * 2**attempt
+        last = process_inbox(db, config, now=now)
     assert (last.given_up, last.pending, last.failed) == (1, 0, 1)
     with db.transaction() as tx:
         (failed,) = inbox.failed(tx)
     assert failed.attempts == MAX_ATTEMPTS and "malformed payload" in (failed.last_error or "")
     gauge = metrics.REGISTRY.get_sample_value("promosync_webhook_inbox", {"state": "failed"})
     assert gauge == 1
+
+
+def test_applied_deliveries_are_kept_a_week_for_de_duplication_then_purged(
+    served: tuple[ShopifyShop, Config, str], shop: SandboxShop, db: Database
+) -> None:
+    _, config, base = served
+    body = json.dumps(ORDER).encode()
+    headers = _headers(shop, body, "orders/paid")
+    httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers).raise_for_status()
+    now = datetime.now(UTC)
+    process_inbox(db, config, now=now)
+    replay = httpx.post(f"{base}/webhooks/shopify", content=body, headers=headers)
+    assert replay.json() == {"status": "duplicate"}
+    process_inbox(db, config, now=now + KEEP_DONE - timedelta(minutes=1))
+    assert _stored(db) == 1
+    process_inbox(db, config, now=now + KEEP_DONE + timedelta(minutes=1))
+    assert _stored(db) == 0
