@@ -190,16 +190,14 @@ def _add_codes(
     db: Database, delivery: inbox.Pending, target: common.Target, event: CodesAdded
 ) -> str | None:
     rows, _ = pull.checked_rows(target.ref, event.codes)
-    with db.transaction() as tx:
-        link = shop_links.link_of(tx, target.id)
-    status = link.source_status or "active"
-    hold = None if status in ("active", "scheduled") else shop_sync.SOURCE_UNUSABLE
+    # Codes of a discount last seen unusable arrive quarantined, as a pull stores them.
+    source = target.source
+    hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
     with sync_run(db, delivery.store_name, "webhook", target.id) as run:
 
         def add(tx: Tx) -> str | None:
-            reason = hold.format(status=status) if hold else None
             result = shop_sync.upsert_page(
-                tx, target.id, delivery.store_name, run.id, rows, quarantine_reason=reason
+                tx, target.id, delivery.store_name, run.id, rows, quarantine_reason=hold
             )
             run.finish(tx, fetched=len(event.codes), stored=result.new)
             return None if result.new or result.seen else "no code could be pooled"

@@ -271,10 +271,15 @@ def test_code_events_change_the_pool_and_a_later_pull_supersedes_older_ones(
     assert shop.webhooks.flush()
     process_inbox(db, config)
     assert set(pooled(db).values()) == {"quarantined"}
+    shop.add_codes(discount_id, ["FOXTROT6"])  # added while expired: held back
+    assert shop.webhooks.flush()
+    process_inbox(db, config)
+    assert pooled(db)["FOXTROT6"] == "quarantined"
     shop.set_status(discount_id, "ACTIVE")
     assert shop.webhooks.flush()
     process_inbox(db, config)
-    assert pooled(db)["ALPHA1"] == "available"
+    assert pooled(db)["ALPHA1"] == pooled(db)["FOXTROT6"] == "available"
+    assert pooled(db)["BRAVO2"] == "quarantined"  # gone from the store, not restored
 
     # A removal triggered before the last complete pull is superseded by it.
     stale = json.dumps(
