@@ -154,6 +154,16 @@ class OrderWithCodes:
     cancelled: bool = False
     test: bool = False
     updated_at: datetime | None = None
+    refunded: Decimal = Decimal(0)  # refunded so far, in the shop currency
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """A webhook the store sends to a URI, as the store lists it."""
+
+    id: str  # the store's id of the subscription
+    topic: str  # the platform's topic name as deliveries carry it, e.g. "orders/paid"
+    uri: str
 
 
 @dataclass(frozen=True)
@@ -205,4 +215,20 @@ class Shop(Protocol):
 
         Shopify deletes the redeem codes; WooCommerce moves the coupons to the trash.
         """
+        ...
+
+    def order(self, platform_id: str) -> OrderWithCodes | None:
+        """One order as the store sees it now (None: no such order)."""
+        ...
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook subscription of this app in the store."""
+        ...
+
+    def subscribe_webhook(self, topic: str, uri: str) -> WebhookSubscription:
+        """Ask the store to send ``topic`` deliveries to ``uri``."""
+        ...
+
+    def unsubscribe_webhook(self, subscription: WebhookSubscription) -> None:
+        """Stop a subscription (one already gone is not an error)."""
         ...

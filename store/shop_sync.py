@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.chunks import chunked
 from store.db import Tx
@@ -258,15 +259,29 @@ def finish_pull(
     usable: bool,
 ) -> Settled:
     """After a complete pull: settle codes the run did not see and the source's status."""
-    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope)
     # Seen by this run or by one that started after it (concurrent pulls) means present.
     unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id < run_id)
+    quarantined, flagged = mark_gone(tx, incentive_id, scope, unseen)
+    status = settle_source(
+        tx,
+        incentive_id,
+        scope,
+        source_status=source_status,
+        source_title=source_title,
+        usable=usable,
+    )
+    return Settled(quarantined + status.quarantined, flagged, status.restored)
+
+
+def mark_gone(tx: Tx, incentive_id: int, scope: str, which: ColumnElement[bool]) -> tuple[int, int]:
+    """Codes of the pool matching ``which`` are gone from the store: available ones are
+    quarantined, released ones flagged. Returns (quarantined, flagged)."""
+    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope, which)
     flagged = _changed(
         tx,
         update(Code)
         .where(
             mine,
-            unseen,
             Code.status.in_(("assigned", "revoked")),
             Code.missing_from_store.is_(False),
         )
@@ -275,11 +290,26 @@ def finish_pull(
     quarantined = _changed(
         tx,
         update(Code)
-        .where(mine, unseen, Code.status == "available")
+        .where(mine, Code.status == "available")
         .values(status="quarantined", quarantine_reason=GONE_FROM_STORE, missing_from_store=True),
     )
+    return quarantined, flagged
+
+
+def settle_source(
+    tx: Tx,
+    incentive_id: int,
+    scope: str,
+    *,
+    source_status: str,
+    source_title: str,
+    usable: bool,
+) -> Settled:
+    """Record a source's status; quarantine its available codes while it is unusable,
+    bring back the codes quarantined for that reason once it is usable again."""
+    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope)
     unusable_reason = SOURCE_UNUSABLE.format(status=source_status)
-    restored = 0
+    restored = quarantined = 0
     if usable:
         restored = _changed(
             tx,
@@ -288,7 +318,7 @@ def finish_pull(
             .values(status="available", quarantine_reason=None),
         )
     else:
-        quarantined += _changed(
+        quarantined = _changed(
             tx,
             update(Code)
             .where(mine, Code.status == "available")
@@ -299,7 +329,7 @@ def finish_pull(
         .where(Incentive.id == incentive_id)
         .values(source_status=source_status, source_title=source_title)
     )
-    return Settled(quarantined, flagged, restored)
+    return Settled(quarantined, 0, restored)
 
 
 def _changed(tx: Tx, statement: Update) -> int:
@@ -370,19 +400,34 @@ class OrderFacts:
     cancelled: bool
     test: bool
     code_norms: tuple[str, ...]
+    refunded: Decimal = Decimal(0)
+    updated_at: datetime | None = None  # the order's last change in the store
 
 
 def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
-    """Insert or refresh an order and its codes (matched to pool codes); True if new."""
+    """Insert or refresh an order and its codes (matched to pool codes); True if new.
+
+    A copy older than the stored one (by the store's own ``updated_at``: a late webhook,
+    a replayed delivery) changes nothing.
+    """
     existing = tx.scalars(
         select(ShopOrder).where(
             ShopOrder.store_name == store_name, ShopOrder.platform_id == order.platform_id
         )
     ).one_or_none()
+    if (
+        existing is not None
+        and existing.source_updated_at is not None
+        and order.updated_at is not None
+        and order.updated_at < existing.source_updated_at
+    ):
+        return False
     row = existing or ShopOrder(store_name=store_name, platform_id=order.platform_id)
     row.name, row.processed_at, row.currency = order.name, order.processed_at, order.currency
     row.total, row.financial_status = order.total, order.financial_status
     row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()
+    row.refunded = order.refunded
+    row.source_updated_at = order.updated_at or row.source_updated_at
     if existing is None:
         tx.add(row)
     tx.flush()

@@ -135,6 +135,9 @@ class ShopifyShopConfig(_Section):
     client_id: str | None = None
     client_secret: SecretField = None
     webhook_secret: SecretField = None
+    # The secret before a rotation, accepted too while set (Shopify takes up to an hour
+    # to switch): remove it once deliveries are signed with the new one.
+    webhook_secret_previous: SecretField = None
     admin_api_url: str | None = None
     bulk_threshold: int = Field(default=10_000, ge=1)
 
@@ -167,6 +170,7 @@ class WooShopConfig(_Section):
     #: "auto": HTTP Basic, switching to the query string when the host strips the header;
     #: "basic" or "query" to fix one.
     auth: Literal["auto", "basic", "query"] = "auto"
+    webhook_secret_previous: SecretField = None
 
     @field_validator("url")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from prometheus_client import CollectorRegistry, Counter, Info
+from prometheus_client import CollectorRegistry, Counter, Gauge, Info
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -21,5 +21,20 @@ PORTAL_PAGES = Counter(
     "promosync_portal_pages",
     "Creator pages answered, by outcome (shown or refused).",
     ["outcome"],
+    registry=REGISTRY,
+)
+#: Webhook deliveries received, by platform and outcome (stored, duplicate, ignored, or
+#: why they were refused: bad_signature, unknown_shop, body_too_large, malformed, ...).
+WEBHOOKS = Counter(
+    "promosync_webhook_deliveries",
+    "Webhook deliveries received, by outcome.",
+    ["platform", "outcome"],
+    registry=REGISTRY,
+)
+#: Deliveries in the inbox by state (pending, failed), as of the last inbox cycle.
+INBOX = Gauge(
+    "promosync_webhook_inbox",
+    "Webhook deliveries in the inbox, by state, as of the last inbox cycle.",
+    ["state"],
     registry=REGISTRY,
 )

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from integrations.ports import Shop, ShopConfigError, ShopError, ShopReferenceError
 from integrations.retry import Profile, RetryPolicy, policy_for
 from integrations.urls import redact_url
+from integrations.webhook_ports import WebhookIntake
 from sync.config import Config, ConfigError, Secret, ShopifyShopConfig, WooShopConfig
 from sync.errors import DomainError, UsageError
 
@@ -134,6 +135,7 @@ def _open_woocommerce(section: Any, retry: RetryPolicy) -> ClosableShop:
         consumer_key=section.consumer_key.reveal(),
         consumer_secret=section.consumer_secret.reveal(),
         auth=section.auth,
+        webhook_secret=section.webhook_secret.reveal() if section.webhook_secret else None,
         credential_hint=_hint(section.consumer_key, section.consumer_secret),
         retry=retry,
         sleep=timing.sleep,
@@ -152,3 +154,38 @@ def _hint(*secrets: Secret | None) -> str:
     """What to check when the store refuses the credentials: the env vars, if any."""
     names = [secret.env_var for secret in secrets if secret is not None and secret.env_var]
     return " and ".join(names) if names else "the credentials in the config file"
+
+
+@dataclass(frozen=True)
+class WebhookStore:
+    """A configured store that webhooks of one platform may come from."""
+
+    name: str
+    section: ShopifyShopConfig | WooShopConfig
+
+    def secrets(self) -> list[str]:
+        """The webhook secret, and the previous one while a rotation is under way.
+
+        Raises ``ConfigError`` (naming the variable, never the value) when one is unusable.
+        """
+        given = (self.section.webhook_secret, self.section.webhook_secret_previous)
+        return [secret.reveal() for secret in given if secret is not None]
+
+
+def webhook_intakes() -> dict[str, WebhookIntake]:
+    """The platforms whose webhooks promosync receives, by platform name.
+
+    WooCommerce joins when its intake exists; until then its route answers 404.
+    """
+    from integrations.shopify.webhooks import ShopifyWebhooks
+
+    return {"shopify": ShopifyWebhooks()}
+
+
+def webhook_stores(config: Config, platform: str) -> dict[str, WebhookStore]:
+    """The configured stores of ``platform``, by the identity their deliveries carry."""
+    found: dict[str, WebhookStore] = {}
+    for name, section in config.stores.items():
+        if isinstance(section, ShopifyShopConfig) and platform == "shopify":
+            found[section.shop] = WebhookStore(name, section)
+    return found

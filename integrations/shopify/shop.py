@@ -19,6 +19,7 @@ from integrations.ports import (
     ShopInfo,
     SourceRef,
     UsageObservation,
+    WebhookSubscription,
 )
 from integrations.retry import RetryPolicy
 from integrations.shopify import mapping, queries
@@ -266,6 +267,45 @@ class ShopifyShop:
         discount_id = discount_code_node_gid(source.platform_id)
         for batch in _chunks(ids, BULK_DELETE_BATCH):
             self._delete_batch(discount_id, batch)
+
+    def order(self, platform_id: str) -> OrderWithCodes | None:
+        """One order now (for its refunded total); None when Shopify has no such order."""
+        node = self.client.run(queries.ORDER_BY_ID, id=platform_id).get("order")
+        return None if node is None else mapping.order_with_codes(node)
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook subscription of the app, topics named as deliveries name them."""
+        found: list[WebhookSubscription] = []
+        after: str | None = None
+        while True:
+            connection = self.client.run(
+                queries.WEBHOOK_SUBSCRIPTIONS, first=queries.WEBHOOKS_PAGE_SIZE, after=after
+            )["webhookSubscriptions"]
+            found += [mapping.webhook_subscription(node) for node in connection["nodes"]]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
+
+    def subscribe_webhook(self, topic: str, uri: str) -> WebhookSubscription:
+        """``webhookSubscriptionCreate(topic:, webhookSubscription: {uri:})`` (JSON format)."""
+        op = queries.SUBSCRIBE_WEBHOOK
+        payload = self.client.run(op, topic=mapping.topic_enum(topic), uri=uri)[
+            "webhookSubscriptionCreate"
+        ]
+        errors = parse_user_errors(payload.get("userErrors"))
+        if errors or not payload.get("webhookSubscription"):
+            raise UserErrors(self._context(op), errors)
+        return mapping.webhook_subscription(payload["webhookSubscription"])
+
+    def unsubscribe_webhook(self, subscription: WebhookSubscription) -> None:
+        """``webhookSubscriptionDelete``; a subscription already gone is not an error."""
+        op = queries.UNSUBSCRIBE_WEBHOOK
+        payload = self.client.run(op, id=subscription.id)["webhookSubscriptionDelete"]
+        errors = parse_user_errors(payload.get("userErrors"))
+        if errors and payload.get("deletedWebhookSubscriptionId") is None:
+            still_there = {s.id for s in self.webhook_subscriptions()}
+            if subscription.id in still_there:
+                raise UserErrors(self._context(op), errors)
 
     # -- helpers ----------------------------------------------------------------------------
 

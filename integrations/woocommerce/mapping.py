@@ -95,8 +95,8 @@ def money(value: Any) -> Decimal:
 def order_with_codes(order: Mapping[str, Any]) -> OrderWithCodes:
     """An order with ``coupon_lines`` as :class:`OrderWithCodes`.
 
-    ``total`` is what the customer paid less what was refunded since (WooCommerce lists
-    refunds with the order; their totals are negative). Only ``processing`` and
+    ``total`` is what the customer paid and ``refunded`` what went back since (WooCommerce
+    lists refunds with the order; their totals are negative). Only ``processing`` and
     ``completed`` orders count as paid; a fully refunded order says ``refunded``.
     """
     status = str(order.get("status") or "")
@@ -117,7 +117,8 @@ def order_with_codes(order: Mapping[str, Any]) -> OrderWithCodes:
         name=f"#{order.get('number') or order['id']}",
         processed_at=processed,
         currency=str(order.get("currency") or ""),
-        total=max(Decimal(0), money(order.get("total")) - refunded),
+        total=money(order.get("total")),
+        refunded=refunded,
         codes=tuple(str(line["code"]) for line in order.get("coupon_lines") or ()),
         financial_status=financial,
         cancelled=status in CANCELLED_ORDER_STATUSES,

@@ -21,6 +21,7 @@ from integrations.ports import (
     ShopInfo,
     SourceRef,
     UsageObservation,
+    WebhookSubscription,
 )
 from integrations.retry import RetryPolicy
 from integrations.woocommerce import mapping, sources
@@ -36,6 +37,7 @@ from integrations.woocommerce.errors import (
     PermissionDenied,
     RequestRejected,
     ServerError,
+    WooConfigError,
     WooReferenceError,
 )
 from integrations.woocommerce.sources import WooSource
@@ -53,6 +55,11 @@ CREATION_MARK = "promosync_batch"
 #: WooCommerce's answer to deleting a coupon already in the trash.
 ALREADY_TRASHED = "woocommerce_rest_already_trashed"
 #: "Invalid ID." (WooCommerce names the post type: woocommerce_rest_shop_coupon_invalid_id).
+#: How WooCommerce answers an id it does not know, for orders and webhooks.
+UNKNOWN_ORDER = frozenset({"woocommerce_rest_shop_order_invalid_id", "woocommerce_rest_invalid_id"})
+UNKNOWN_WEBHOOK = frozenset(
+    {"woocommerce_rest_shop_webhook_invalid_id", "woocommerce_rest_webhook_invalid_id"}
+)
 INVALID_IDS = frozenset({"woocommerce_rest_shop_coupon_invalid_id", "woocommerce_rest_invalid_id"})
 #: The permissions ``check`` reports; promosync needs both.
 READ, WRITE = "read", "write"
@@ -99,9 +106,11 @@ class WooShop:
         *,
         now: Callable[[], datetime] = _utc_now,
         owned_http: httpx.Client | None = None,
+        webhook_secret: str | None = None,
     ) -> None:
         self.client = client
         self._now = now
+        self._webhook_secret = webhook_secret  # signs the webhooks subscribe_webhook creates
         self._owned_http = owned_http  # closed by close() only if connect() built it
 
     @classmethod
@@ -117,6 +126,7 @@ class WooShop:
         credential_hint: str = "",
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        webhook_secret: str | None = None,
     ) -> WooShop:
         """Build a store from configuration; refuses plain http:// to a non-loopback host."""
         owned = None
@@ -138,7 +148,7 @@ class WooShop:
             if owned is not None:
                 owned.close()
             raise
-        return cls(client, owned_http=owned)
+        return cls(client, owned_http=owned, webhook_secret=webhook_secret)
 
     def close(self) -> None:
         """Close the HTTP client if :meth:`connect` built it."""
@@ -289,6 +299,56 @@ class WooShop:
             except RequestRejected as error:
                 if error.code != ALREADY_TRASHED and error.code not in INVALID_IDS:
                     raise
+
+    def order(self, platform_id: str) -> OrderWithCodes | None:
+        """One order as WooCommerce has it now (refunds included); None when it has none."""
+        try:
+            order, _ = self.client.request("GET", f"/orders/{int(platform_id)}", "GetOrder")
+        except RequestRejected as error:
+            if error.code in UNKNOWN_ORDER:
+                return None
+            raise
+        return mapping.order_with_codes(order)
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook of the store (WooCommerce keys them per store, not per app)."""
+        return [
+            WebhookSubscription(str(hook["id"]), str(hook["topic"]), str(hook["delivery_url"]))
+            for page in self.client.iter_pages("/webhooks", "ListWebhooks", {}, exact=False)
+            for hook in page
+            if hook.get("status") != "disabled"
+        ]
+
+    def subscribe_webhook(self, topic: str, uri: str) -> WebhookSubscription:
+        """Create an active webhook for ``topic``, signed with the store's ``webhook_secret``."""
+        if self._webhook_secret is None:
+            raise WooConfigError(
+                self._context("CreateWebhook"),
+                "the store has no webhook_secret to sign its deliveries with",
+                'add webhook_secret = "${WC_WEBHOOK_SECRET}" to its [stores.NAME] table',
+            )
+        body = {
+            "name": f"promosync {topic}",
+            "topic": topic,
+            "delivery_url": uri,
+            "secret": self._webhook_secret,
+            "status": "active",
+        }
+        hook, _ = self.client.request("POST", "/webhooks", "CreateWebhook", json=body)
+        return WebhookSubscription(str(hook["id"]), str(hook["topic"]), str(hook["delivery_url"]))
+
+    def unsubscribe_webhook(self, subscription: WebhookSubscription) -> None:
+        """Delete the webhook for good (a webhook has no trash); one already gone is fine."""
+        try:
+            self.client.request(
+                "DELETE",
+                f"/webhooks/{int(subscription.id)}",
+                "DeleteWebhook",
+                params={"force": "true"},
+            )
+        except RequestRejected as error:
+            if error.code not in UNKNOWN_WEBHOOK:
+                raise
 
     # -- listing -------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from sync.cli import (
     serve,
     shared,
     stores,
+    webhooks,
 )
 from sync.cli.app import App
 from sync.cli.logs import LogSession
@@ -88,6 +89,7 @@ for module in (
     database,
     demo,
     stores,
+    webhooks,
     serve,
 ):
     module.register(cli)

@@ -9,7 +9,7 @@ from sync.cli import sync_status
 from sync.cli.app import App, pass_app
 from sync.cli.progress import progress_bar
 from sync.errors import UsageError
-from sync.shops import open_shop
+from sync.shops import open_shop, webhook_intakes
 from sync.shopsync import common, generate, jobs, link, orders, revoke, stores, usage
 from sync.shopsync.runs import JobRunning, WaitForJob
 from sync.wording import plural
@@ -54,6 +54,12 @@ def check(app: App, name: str | None) -> None:
         )
     with open_shop(app.config, name) as (store_name, shop):
         info = shop.check()
+        subscribed = shop.webhook_subscriptions()
+    ours = webhook_intakes()[info.platform].topics
+    webhooks = {
+        "subscribed": sorted({s.topic for s in subscribed if s.topic in ours}),
+        "missing": sorted(ours - {s.topic for s in subscribed}),
+    }
 
     def text() -> str:
         lines = [
@@ -69,9 +75,19 @@ def check(app: App, name: str | None) -> None:
                 + " — grant them in the store admin (Shopify: the app's access scopes, then "
                 "reinstall; WooCommerce: a key with Read/Write permission)"
             )
+        lines.append(
+            "Webhooks subscribed: "
+            + (", ".join(webhooks["subscribed"]) or "none")
+            + (
+                f" (not subscribed: {', '.join(webhooks['missing'])}; "
+                f"see `promosync stores subscribe {store_name} --url URL`)"
+                if webhooks["missing"]
+                else ""
+            )
+        )
         return "\n".join(lines)
 
-    app.emit({"store": store_name, **info.__dict__}, text)
+    app.emit({"store": store_name, **info.__dict__, "webhooks": webhooks}, text)
     if info.missing_scopes:
         raise click.exceptions.Exit(2)
 

@@ -13,9 +13,10 @@ settles everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopCode
 from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
@@ -59,21 +60,9 @@ def pull(
         hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
         stream = shop.iter_codes(source)
         for page in stream:
-            rows = []
-            holds: dict[str, str] = {}  # code norm -> why the store would refuse it
-            for found in page:
-                reason = check_code(found.code.strip())
-                if reason is not None:
-                    skipped += 1
-                    log.warning(
-                        "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
-                    )
-                    continue
-                norm = normalize_code(found.code.strip())
-                rows.append((found.code.strip(), norm, found.platform_id))
-                if found.unusable is not None:
-                    holds[norm] = found.unusable
-            result = _store_page(db, target, run, rows, hold, holds)
+            rows, malformed = checked_rows(target.ref, page)
+            skipped += malformed
+            result = _store_page(db, target, run, rows, hold, holds_of(page))
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -118,6 +107,30 @@ def pull(
         settled.flagged,
         settled.restored,
     )
+
+
+def checked_rows(ref: str, codes: Iterable[ShopCode]) -> tuple[list[tuple[str, str, str]], int]:
+    """``(code, code_norm, platform_id)`` of the store codes that can be pooled, and how
+    many could not (logged): every code that enters a pool from the store passes here."""
+    rows = []
+    skipped = 0
+    for found in codes:
+        reason = check_code(found.code.strip())
+        if reason is not None:
+            skipped += 1
+            log.warning("%s: skipped a store code that cannot be pooled: %s", ref, reason)
+            continue
+        rows.append((found.code.strip(), normalize_code(found.code.strip()), found.platform_id))
+    return rows, skipped
+
+
+def holds_of(codes: Iterable[ShopCode]) -> dict[str, str]:
+    """Code norm -> why the store would refuse it, for the codes it holds but marks unusable."""
+    return {
+        normalize_code(found.code.strip()): found.unusable
+        for found in codes
+        if found.unusable is not None and check_code(found.code.strip()) is None
+    }
 
 
 def _store_page(

@@ -129,7 +129,7 @@ def sync_run(
             yield run
         except BaseException as error:
             with db.transaction() as tx:
-                sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
+                sync_runs.finish_run(tx, run.id, "failed", safe_message(error), **run.counts)
             raise
         if not run.finished:
             with db.transaction() as tx:
@@ -187,7 +187,7 @@ def running_elsewhere(
     return JobRunning(store_name, kind, incentive, live[-1].owner if live else None)
 
 
-def _safe(error: BaseException) -> str:
+def safe_message(error: BaseException) -> str:
     """What may be kept on the run row: our own messages, else only the error's kind.
 
     Driver and library errors carry parameters (codes, URLs with credentials).

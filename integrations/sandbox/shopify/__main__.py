@@ -84,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"admin_api_url = {url}")
         print(f"access_token  = {shop.access_token}")
         print(f"discount      = gid://shopify/DiscountCodeNode/{number} ({args.seed_codes} codes)")
+        print(f"webhook_secret = {shop.client_secret} (the app secret that signs its webhooks)")
+    print(
+        f"place an order: POST {sandbox.base_url}/sandbox/orders "
+        '{"codes": ["CODE"], "total": "42.50"} (with X-Shopify-Access-Token)'
+    )
     print("Ctrl-C to stop.", flush=True)
     try:
         threading.Event().wait()

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 from urllib.parse import parse_qs
 
 from ..loopback import LoopbackHandler, Serving, serve_in_thread
@@ -34,6 +36,7 @@ from .state import SandboxShop
 
 JSONL_TYPE = "application/jsonl"
 NOT_FOUND_BODY = {"errors": "Not Found"}
+CONTROL_PREFIX = "/sandbox/"  # the sandbox's own routes (see _Handler._control)
 
 
 class _Handler(LoopbackHandler):
@@ -63,6 +66,8 @@ class _Handler(LoopbackHandler):
             self._send(404, NOT_FOUND_BODY, request_id)
         elif path == GRAPHQL_PATH:
             self._graphql(sandbox, route, body, request_id)
+        elif path.startswith(CONTROL_PREFIX):
+            self._control(sandbox, route, body, request_id)
         elif path == TOKEN_PATH:
             form = self._form(body)
             served = route.served
@@ -74,6 +79,37 @@ class _Handler(LoopbackHandler):
         else:
             sandbox.stats.record(RequestRecord(path, None, 404, None))
             self._send(404, NOT_FOUND_BODY, request_id)
+
+    def _control(self, sandbox: SandboxServer, route: Route, body: bytes, request_id: str) -> None:
+        """The sandbox's own control routes (not Shopify's), for demos and scripts.
+
+        ``POST /sandbox/orders`` ``{"codes": [...], "total": "42.50"}`` places an order (the
+        store's webhooks go out as in Shopify); ``POST /sandbox/webhooks``
+        ``{"topic": "orders/paid", "payload": {...}}`` sends any payload on demand. Both need
+        the access token, like the Admin API.
+        """
+        assert route.served is not None
+        shop, path = route.served.shop, route.path
+        if not shop.tokens.is_valid(self.headers.get(ACCESS_TOKEN_HEADER)):
+            self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
+            return
+        try:
+            given = json.loads(body or b"{}")
+            if path == CONTROL_PREFIX + "orders":
+                order_id = shop.place_order(
+                    [str(c) for c in given["codes"]], Decimal(str(given["total"]))
+                )
+                answer: dict[str, Any] = {"order": f"gid://shopify/Order/{order_id}"}
+            elif path == CONTROL_PREFIX + "webhooks":
+                sent = shop.webhooks.emit(str(given["topic"]), dict(given["payload"]))
+                answer = {"deliveries": len(sent)}
+            else:
+                self._send(404, NOT_FOUND_BODY, request_id)
+                return
+        except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+            self._send(400, {"errors": f"bad control request: {error}"}, request_id)
+            return
+        self._send(200, answer, request_id)
 
     def _form(self, body: bytes) -> dict[str, str]:
         if "json" in (self.headers.get("Content-Type") or ""):
