@@ -1,7 +1,7 @@
 """Webhook inbox; orders keep their refunded amount and their last change in the store.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import store.models
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
