@@ -55,7 +55,8 @@ def check(app: App, name: str | None) -> None:
     with open_shop(app.config, name) as (store_name, shop):
         info = shop.check()
         subscribed = shop.webhook_subscriptions()
-    ours = webhook_intakes()[info.platform].topics
+    intake = webhook_intakes().get(info.platform)
+    ours = intake.topics if intake is not None else frozenset()
     webhooks = {
         "subscribed": sorted({s.topic for s in subscribed if s.topic in ours}),
         "missing": sorted(ours - {s.topic for s in subscribed}),

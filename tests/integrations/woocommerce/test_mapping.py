@@ -63,9 +63,10 @@ def test_an_order_keeps_its_currency_and_codes_and_its_paid_time() -> None:
     assert mapped.financial_status == "paid" and not mapped.cancelled
 
 
-def test_refunds_reduce_the_revenue_of_an_order() -> None:
+def test_refunds_are_kept_apart_from_the_order_total() -> None:
     refunds = [{"id": 9, "total": "-15.50"}, {"id": 10, "total": "-4.50"}]
-    assert mapping.order_with_codes(order(refunds=refunds)).total == Decimal("60.00")
+    mapped = mapping.order_with_codes(order(refunds=refunds))
+    assert (mapped.total, mapped.refunded) == (Decimal("80.00"), Decimal("20.00"))
 
 
 @pytest.mark.parametrize(
