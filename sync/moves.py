@@ -3,7 +3,8 @@
 A move is one short transaction (run again after a transient database failure,
 :meth:`~store.db.Database.run`): lock the creator's membership, work out the
 stages entered (skipping ahead enters every stage in between), claim one code
-for every incentive due at those stages, then move. If any due incentive has
+for every incentive due at those stages, then move and queue the messages sent on
+entry to those stages (:func:`sync.outbox.enqueue_on_entry`). If any due incentive has
 no code left the whole transaction rolls back: the creator stays where they
 were and nothing is assigned (:class:`~sync.errors.OutOfCodes`).
 
@@ -22,7 +23,7 @@ from store import catalog, events, moving, pool
 from store.catalog import Member
 from store.db import Conflict, Database, Tx
 from store.models import Campaign, utcnow
-from sync import lookup, workflow
+from sync import lookup, outbox, workflow
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 from sync.fields import check_handle
 from sync.incentives import DISABLE_ON_DROP
@@ -109,6 +110,10 @@ def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) 
             "released": [{"incentive_id": i, "code_id": c} for i, c, _, _ in released],
         },
     )
+    # Same transaction: a refused move queues nothing, an accepted one cannot lose its
+    # messages. Entering the target counts even when moving back or to `dropped`.
+    entered = plan.entered if target in plan.entered else (*plan.entered, target)
+    outbox.enqueue_on_entry(tx, subject.campaign_id, subject.creator_id, subject.handle, entered)
     outcome = tuple(Release(key, code) for _, _, key, code in released)
     return MoveOutcome(handle, source, target, MOVED, outcome, None, revoking)
 
