@@ -9,7 +9,7 @@ tags of other features (:mod:`sync.message_tags`) are filled everywhere alike.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from store import catalog
 from store.db import Database, Tx
@@ -96,6 +96,27 @@ def context_for(tx: Tx, view: CreatorView) -> merge_tags.RenderContext:
         incentive_description=only.description if only else "",
         promo_codes={i.key: i.code for i in view.incentives},
         extra=message_tags.values(tx, view),
+    )
+
+
+def as_of_stage(tx: Tx, view: CreatorView, campaign_id: int, stage: str) -> CreatorView:
+    """``view`` as it read when the creator entered ``stage`` on the way to where they are.
+
+    A move that skips ahead enters every stage in between; a message sent on entry to one
+    of them shows what that stage shows, so a code released further on stays blank in it,
+    as the lint says (the same message whether the creator stopped there or went past).
+    """
+    if stage == view.stage:
+        return view
+    stages = as_stages(catalog.stages_of(tx, campaign_id))
+    return replace(
+        view,
+        stage=stage,
+        phase=workflow.phase_of(stage),
+        incentives=tuple(
+            i if workflow.reached(stages, stage, i.release_stage) else replace(i, code=None)
+            for i in view.incentives
+        ),
     )
 
 

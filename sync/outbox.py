@@ -3,8 +3,10 @@
 **When a message is rendered.** At enqueue, in the transaction that enqueues it (for an
 automatic send: the move's own transaction, after the codes of the move were claimed),
 and the rendered subject and bodies are stored with the message: its content is frozen.
-So a promo code appears in a message exactly when the creator holds it and is in or past
-its release stage at the moment of the trigger, a retry resends the identical message
+So a promo code appears in a message exactly when the creator holds it and the stage
+that triggered the message is at or past the code's release stage (a move that skips
+ahead sends each skipped stage's message as that stage reads,
+:func:`sync.messages.as_of_stage`), a retry resends the identical message
 (same content, same ``Message-ID``), and editing a template changes messages enqueued
 later, not those already waiting. The recipient's address is read again by
 ``messages retry``, the one way to resend a failed or ambiguous message.
@@ -59,7 +61,13 @@ def enqueue_on_entry(
     tx.expire_all()
     view = view_in(tx, catalog.campaign_by_id(tx, campaign_id), handle)
     rows = [
-        _row(tx, template, view, creator_id, stage_trigger(template.send_on or ""))
+        _row(
+            tx,
+            template,
+            messages.as_of_stage(tx, view, campaign_id, template.send_on or view.stage),
+            creator_id,
+            stage_trigger(template.send_on or ""),
+        )
         for template in templates
         if not store_outbox.recipients_of(tx, template.id, [creator_id])
     ]

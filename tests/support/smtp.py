@@ -1,0 +1,113 @@
+"""A real SMTP server on loopback (aiosmtpd), recording what it accepts and able to misbehave.
+
+``Mailbox`` is the handler: it keeps every message it accepted (parsed), and follows a
+script of replies per recipient — ``"451 ..."``/``"550 ..."`` to a command, or
+:data:`DROP` to close the connection in the middle of DATA — and can hold DATA until
+the test lets it go (to kill a client mid-transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from tests.support.serving import free_port
+
+DROP = "drop"  # close the connection instead of answering the end of DATA
+ACCEPTED = "250 OK"
+
+
+@dataclass
+class Mailbox:
+    """The server's handler: accepted messages and the scripted misbehaviour."""
+
+    received: list[EmailMessage] = field(default_factory=list)
+    # (command, recipient) -> replies for its next uses; "rcpt" or "data"
+    script: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    data_started: threading.Event = field(default_factory=threading.Event)
+    hold: threading.Event | None = None  # set: DATA waits for it before answering
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def plan(self, command: str, recipient: str, *replies: str) -> None:
+        with self.lock:
+            self.script[(command, recipient)].extend(replies)
+
+    def _next(self, command: str, recipient: str) -> str | None:
+        with self.lock:
+            replies = self.script.get((command, recipient))
+            return replies.pop(0) if replies else None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.received if address in str(m["To"])]
+
+    @property
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [str(m["Message-ID"]) for m in self.received]
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        reply = self._next("rcpt", address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        self.data_started.set()
+        if self.hold is not None:
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.wait)
+        reply = self._next("data", envelope.rcpt_tos[0])
+        if reply == DROP:
+            server.transport.close()
+            return ACCEPTED  # never reaches the client: the connection is gone
+        if reply is not None:
+            return reply
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        with self.lock:
+            self.received.append(parsed)
+        return ACCEPTED
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    mailbox: Mailbox
+
+
+@contextmanager
+def smtp_server() -> Iterator[SmtpServer]:
+    """An aiosmtpd server on a free loopback port, stopped when the block ends."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield SmtpServer("127.0.0.1", port, mailbox)
+    finally:
+        if mailbox.hold is not None:
+            mailbox.hold.set()
+        controller.stop()
+
+
+def smtp_toml(server: SmtpServer, sender: str = "Brand Team <team@brand.example>") -> str:
+    """An ``[smtp]`` table for the server (plain SMTP: loopback only)."""
+    return (
+        f'[smtp]\nhost = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
+        f'from = "{sender}"\ntimeout = 10\n'
+    )
