@@ -40,8 +40,13 @@ def setup(db: Database, count: int = 1, send_on: str = "pre_payment") -> list[st
     for handle in handles:
         creators.add(db, "summer", handle, email=f"{handle}@example.com", first_name=handle)
     templates.add(
-        db, "summer", "code", subject="Your code", body_text=BODY,
-        body_html="<p>{{first_name}}: {{promo_code}}</p>", send_on=send_on,
+        db,
+        "summer",
+        "code",
+        subject="Your code",
+        body_text=BODY,
+        body_html="<p>{{first_name}}: {{promo_code}}</p>",
+        send_on=send_on,
     )
     return handles
 
@@ -50,9 +55,7 @@ def statuses(db: Database) -> list[str]:
     return [m.status for m in outbox.listing(db)]
 
 
-def test_code_arrives_only_once_the_creator_is_in_the_stage(
-    db: Database, smtp: SmtpServer
-) -> None:
+def test_code_arrives_only_once_the_creator_is_in_the_stage(db: Database, smtp: SmtpServer) -> None:
     setup(db)
     templates.add(db, "summer", "hello", subject="Hi", body_text=BODY, send_on="invited")
     config = config_for(smtp)
@@ -83,9 +86,7 @@ def test_a_second_run_sends_nothing_again(db: Database, smtp: SmtpServer) -> Non
     assert again.sent == 0 and len(smtp.mailbox.received) == 1
 
 
-def test_permanent_refusal_fails_the_message_until_retried(
-    db: Database, smtp: SmtpServer
-) -> None:
+def test_permanent_refusal_fails_the_message_until_retried(db: Database, smtp: SmtpServer) -> None:
     setup(db)
     smtp.mailbox.plan("rcpt", "c0@example.com", "550 5.1.1 no such mailbox")
     moves.move(db, "summer", "c0", "pre_payment")

@@ -29,8 +29,17 @@ def test_killed_mid_data_leaves_it_ambiguous_and_a_restart_sends_the_rest_once(
     smtp.mailbox.hold = threading.Event()  # DATA waits: the client is mid-transaction
 
     child = subprocess.Popen(
-        [sys.executable, "-m", "sync.cli.main", "--config", str(config_file), "--db", db_url,
-         "messages", "deliver"],
+        [
+            sys.executable,
+            "-m",
+            "sync.cli.main",
+            "--config",
+            str(config_file),
+            "--db",
+            db_url,
+            "messages",
+            "deliver",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

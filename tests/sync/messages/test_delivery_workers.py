@@ -15,9 +15,7 @@ from tests.support.smtp import SmtpServer
 JOIN_TIMEOUT_SECONDS = 180.0
 
 
-def _deliver(
-    db_url: str, host: str, port: int, batch: int, barrier: Any, results: Any
-) -> None:
+def _deliver(db_url: str, host: str, port: int, batch: int, barrier: Any, results: Any) -> None:
     delivery.CLAIM_BATCH = batch  # small batches: the workers contend for the same rows
     db = Database(db_url)
     config = Config.model_validate(

@@ -25,8 +25,9 @@ def setup(db: Database, pool: int = 3, count: int = 1, **trigger: str) -> list[s
     for handle in handles:
         creators.add(db, "summer", handle, email=f"{handle}@example.com", first_name=handle)
     for name, stage in trigger.items():
-        templates.add(db, "summer", name, subject=f"{name} {{{{first_name}}}}", body_text=BODY,
-                      send_on=stage)
+        templates.add(
+            db, "summer", name, subject=f"{name} {{{{first_name}}}}", body_text=BODY, send_on=stage
+        )
     return handles
 
 

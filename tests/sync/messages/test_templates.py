@@ -20,7 +20,11 @@ def test_unknown_tags_in_every_part_are_reported_at_once_and_nothing_is_saved(
 
     with pytest.raises(TemplateError) as refused:
         templates.add(
-            db, "summer", "code", subject="Hi {{nick}}", body_text="{{promo}}",
+            db,
+            "summer",
+            "code",
+            subject="Hi {{nick}}",
+            body_text="{{promo}}",
             body_html="<p>{{first_nam}}</p>",
         )
 
@@ -62,7 +66,9 @@ def test_edit_changes_parts_and_relints_and_remove_deletes(db: Database) -> None
     builders.campaign(db)
     templates.add(db, "summer", "code", subject="Hi", body_text=BODY, send_on="pre_payment")
 
-    edited = templates.edit(db, "summer", "code", send_on="applied", body_html="<p>{{promo_code}}</p>")
+    edited = templates.edit(
+        db, "summer", "code", send_on="applied", body_html="<p>{{promo_code}}</p>"
+    )
 
     assert edited.send_on == "applied" and len(edited.warnings) == 1
     (listed,) = templates.list_templates(db, "summer")
@@ -80,7 +86,11 @@ def test_preview_blanks_the_code_before_release_and_escapes_every_html_value(
     builders.campaign(db, pools={"kit": 1})
     creators.add(db, "summer", "maya", first_name="<b>Maya</b> & Co", email="m@example.com")
     templates.add(
-        db, "summer", "code", subject="Code for {{first_name}}", body_text=BODY,
+        db,
+        "summer",
+        "code",
+        subject="Code for {{first_name}}",
+        body_text=BODY,
         body_html="<p>{{first_name}}: <code>{{promo_code}}</code></p>",
     )
 
