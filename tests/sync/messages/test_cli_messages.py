@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from store.db import Database
+from sync import creators
 from sync.cli.main import main
 from tests import builders
 from tests.support.smtp import SmtpServer, smtp_toml
-from store.db import Database
-from sync import creators
 
 Run = Callable[..., tuple[int, str, str]]
 
