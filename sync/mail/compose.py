@@ -7,6 +7,7 @@ text is encoded (RFC 2047 in headers, quoted-printable or base64 in bodies).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -72,6 +73,7 @@ def compose(
     return Envelope(from_address.addr_spec, recipient, message.as_bytes())
 
 
+@functools.lru_cache(maxsize=16)  # the sender, parsed once per run rather than per message
 def _address(value: str) -> Address:
     header = policy.SMTP.header_factory("From", value)
     addresses: tuple[Address, ...] = header.addresses
