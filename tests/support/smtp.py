@@ -9,6 +9,9 @@ the test lets it go (to kill a client mid-transaction).
 from __future__ import annotations
 
 import asyncio
+import ssl
+import subprocess
+from pathlib import Path
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,6 +22,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 from tests.support.serving import free_port
 
@@ -91,11 +95,30 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server() -> Iterator[SmtpServer]:
-    """An aiosmtpd server on a free loopback port, stopped when the block ends."""
+def smtp_server(
+    *, tls_context: ssl.SSLContext | None = None, password: str | None = None
+) -> Iterator[SmtpServer]:
+    """An aiosmtpd server on a free loopback port, stopped when the block ends.
+
+    ``tls_context``: the server offers STARTTLS and requires it; ``password``: it requires
+    a login (any user name) with that password.
+    """
     mailbox = Mailbox()
     port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    options: dict[str, Any] = {}
+    if tls_context is not None:
+        options.update(tls_context=tls_context, require_starttls=True)
+    if password is not None:
+
+        def authenticate(
+            _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+        ) -> AuthResult:
+            return AuthResult(
+                success=getattr(data, "password", b"") == password.encode(), handled=False
+            )
+
+        options.update(authenticator=authenticate, auth_required=True)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
         yield SmtpServer("127.0.0.1", port, mailbox)
@@ -111,3 +134,31 @@ def smtp_toml(server: SmtpServer, sender: str = "Brand Team <team@brand.example>
         f'[smtp]\nhost = "{server.host}"\nport = {server.port}\nsecurity = "none"\n'
         f'from = "{sender}"\ntimeout = 10\n'
     )
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, made with the openssl command line."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
