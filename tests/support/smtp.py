@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 import subprocess
-from pathlib import Path
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
