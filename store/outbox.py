@@ -47,8 +47,14 @@ def enqueue(tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
 
     Returns how many were inserted.
     """
-    if not rows:
-        return 0
+    return sum(enqueue_one(tx, row) for row in rows)
+
+
+def enqueue_one(tx: Tx, row: dict[str, Any]) -> bool:
+    """Insert one message unless its (template, creator) is in the outbox; True if inserted.
+
+    A concurrent transaction inserting the same pair makes this one wait for it, then skip.
+    """
     dialect = tx.get_bind().dialect.name
     insert: Callable[[Table], Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
         dialect
@@ -58,10 +64,7 @@ def enqueue(tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
         .on_conflict_do_nothing(index_elements=["template_id", "creator_id"])
         .returning(_OUTBOX.c.id)
     )
-    inserted = 0
-    for row in rows:  # one by one: RETURNING with ON CONFLICT counts exactly what went in
-        inserted += len(tx.execute(statement, row).all())
-    return inserted
+    return tx.execute(statement, row).first() is not None
 
 
 def recipients_of(tx: Tx, template_id: int, creator_ids: Collection[int]) -> set[int]:

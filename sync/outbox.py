@@ -165,21 +165,22 @@ def send(
         ids = {h: lookup.member(tx, campaign, h).creator.id for h in dict.fromkeys(handles)}
         views = [view_in(tx, campaign, handle) for handle in ids]
         past = store_outbox.recipients_of(tx, template.id, set(ids.values()))
-        rows = []
         for view in views:
             if ids[view.handle] in past:
                 report.outcomes.append(SendOutcome(view.handle, ALREADY_SENT))
                 continue
-            row = _row(tx, template, view, ids[view.handle], MANUAL)
             warnings = messages.blank_code_warnings(
                 view, template.subject, template.body_text, template.body_html or ""
             )
-            result = (WOULD_QUEUE if dry_run else QUEUED_NOW) if view.email else NO_EMAIL
-            if not dry_run and view.email:
-                rows.append(row)
+            if not view.email:
+                result = NO_EMAIL
+            elif dry_run:
+                result = WOULD_QUEUE
+            else:
+                row = _row(tx, template, view, ids[view.handle], MANUAL)
+                # Another command may have queued it since `past` was read: say so.
+                result = QUEUED_NOW if store_outbox.enqueue_one(tx, row) else ALREADY_SENT
             report.outcomes.append(SendOutcome(view.handle, result, warnings))
-        if not dry_run:
-            store_outbox.enqueue(tx, rows)
     return report
 
 

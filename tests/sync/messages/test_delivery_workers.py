@@ -48,3 +48,25 @@ def test_concurrent_workers_send_each_message_exactly_once(
     assert sum(sent for sent, _, _ in reports) == count, (count, workers, reports)
     assert len(ids) == len(set(ids)) == count
     assert {m.status for m in outbox.listing(db, limit=0)} == {"sent"}
+
+
+def _send(db_url: str, barrier: Any, results: Any) -> None:
+    db = Database(db_url)
+    barrier.wait()
+    report = outbox.send(db, "summer", "news", stage="candidates")
+    results.put(report.count(outbox.QUEUED_NOW))
+    db.dispose()
+
+
+def test_concurrent_manual_sends_queue_one_message_per_creator(db: Database, db_url: str) -> None:
+    count, senders = random.randint(5, 30), random.randint(2, 4)
+    builders.campaign(db)
+    for n in range(count):
+        creators.add(db, "summer", f"c{n}", email=f"c{n}@example.com")
+    templates.add(db, "summer", "news", subject="News", body_text="Hello {{first_name}}")
+
+    queued = run_processes(_send, [(db_url,)] * senders, join_timeout=JOIN_TIMEOUT_SECONDS)
+
+    listed = outbox.listing(db, limit=0)
+    assert len(listed) == len({m.handle for m in listed}) == count
+    assert sum(queued) == count  # each process reports only what it really queued
