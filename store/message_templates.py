@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 
 from store.db import Tx
 from store.models_messages import QUEUED, MessageTemplate, OutboxMessage
@@ -26,12 +27,22 @@ def of_campaign(tx: Tx, campaign_id: int) -> Sequence[MessageTemplate]:
     ).all()
 
 
+_TEMPLATES = cast(Table, MessageTemplate.__table__)
+# Run on every stage move: a prepared Core statement, not an ORM query (a third of a move's
+# time when it was one).
+_SENT_ON = select(_TEMPLATES.c.id, _TEMPLATES.c.send_on).where(
+    _TEMPLATES.c.campaign_id == bindparam("campaign"), _TEMPLATES.c.send_on.is_not(None)
+)
+
+
 def sent_on(tx: Tx, campaign_id: int, stages: Collection[str]) -> Sequence[MessageTemplate]:
     """The campaign's templates sent automatically on entry to one of ``stages``."""
+    rows = tx.connection().execute(_SENT_ON, {"campaign": campaign_id})
+    found = [template_id for template_id, stage in rows if stage in stages]
+    if not found:
+        return []
     return tx.scalars(
-        select(MessageTemplate)
-        .where(MessageTemplate.campaign_id == campaign_id, MessageTemplate.send_on.in_(stages))
-        .order_by(MessageTemplate.id)
+        select(MessageTemplate).where(MessageTemplate.id.in_(found)).order_by(MessageTemplate.id)
     ).all()
 
 
