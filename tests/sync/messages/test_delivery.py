@@ -186,3 +186,17 @@ def test_retry_refuses_a_message_that_is_not_failed(db: Database, smtp: SmtpServ
 
     with pytest.raises(DomainError, match="is sent, not failed or ambiguous"):
         outbox.retry(db, row.id)
+
+
+def test_removing_a_template_drops_its_queued_messages_and_keeps_sent_ones(
+    db: Database, smtp: SmtpServer
+) -> None:
+    setup(db, count=2)
+    moves.move(db, "summer", "c0", "pre_payment")
+    delivery.deliver_outbox(db, config_for(smtp))
+    moves.move(db, "summer", "c1", "pre_payment")
+
+    removed = templates.remove(db, "summer", "code")
+
+    assert removed.queued_dropped == 1
+    assert [(m.handle, m.status) for m in outbox.listing(db)] == [("c0", "sent")]
