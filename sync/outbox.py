@@ -223,8 +223,8 @@ def retry(db: Database, message_id: int) -> Retried:
         recipient = catalog.creator_email(tx, message.creator_id)
         if not recipient:
             raise DomainError(
-                f"Message {message_id} cannot be sent: {NO_ADDRESS.split(',')[0]}: add one "
-                "with `promosync creators add ... --email` in a campaign, then retry"
+                f"Message {message_id} cannot be sent: the creator has no e-mail address, so "
+                "it stays failed: give them one, then run `promosync messages retry` again"
             )
         previous = message.status
         store_outbox.requeue(tx, message, now=utcnow(), recipient=recipient)
