@@ -190,6 +190,9 @@ def _deliver_one(
     except ClaimLost:
         log.warning("message %d was taken over by another worker; not sent", message.id)
         return LOST, None
+    except MailConfigError:  # e.g. 530 "authentication required" to MAIL: not the message's fault
+        _unclaim(db, message.id, worker)
+        raise
     except TemporaryFailure as failure:
         return _retry_or_fail(db, message, worker, clock, failure), None
     except PermanentFailure as failure:

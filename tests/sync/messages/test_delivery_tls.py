@@ -90,3 +90,20 @@ def test_a_refused_login_is_a_config_error_that_never_shows_the_password(
 
     assert "wrong-pass" not in str(refused.value)
     assert [m.status for m in outbox.listing(db)] == ["queued"]
+
+
+def test_a_server_that_wants_a_login_we_do_not_give_is_a_config_error(
+    db: Database,
+    tls_smtp: SmtpServer,
+    certificate: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    setup(db)
+    moves.move(db, "summer", "c0", "pre_payment")
+    settings = {"host": tls_smtp.host, "port": tls_smtp.port, "from": "team@brand.example"}
+
+    with pytest.raises(MailConfigError, match="refused the login .*530"):
+        delivery.deliver_outbox(db, Config.model_validate({"smtp": settings}))
+
+    assert [m.status for m in outbox.listing(db)] == ["queued"]
