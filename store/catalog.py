@@ -33,6 +33,14 @@ def find_campaign(tx: Tx, key: str, *, lock: bool = False) -> Campaign | None:
     return tx.scalars(stmt).one_or_none()
 
 
+def campaign_by_id(tx: Tx, campaign_id: int) -> Campaign:
+    return tx.scalars(select(Campaign).where(Campaign.id == campaign_id)).one()
+
+
+def creator_email(tx: Tx, creator_id: int) -> str | None:
+    return tx.scalar(select(Creator.email).where(Creator.id == creator_id))
+
+
 def list_campaigns(tx: Tx) -> Sequence[Campaign]:
     return tx.scalars(select(Campaign).order_by(Campaign.created_at, Campaign.id)).all()
 

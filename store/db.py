@@ -220,6 +220,14 @@ CONSTRAINT_MEANINGS = {
     "uq_sync_cursors_store_name_kind": (
         "Another sync of the same store recorded its progress at the same moment; " + _AGAIN
     ),
+    "uq_message_templates_campaign_id_name": (
+        "Another command saved a template of the same name in the campaign at the same moment; "
+        + _AGAIN
+    ),
+    "uq_outbox_template_id_creator_id": (
+        "Another command queued the same message for the creator at the same moment (each "
+        "creator gets a template's message once); " + _AGAIN
+    ),
     "uq_workflow_stages_campaign_id_key": (
         "Another command changed the campaign's stages at the same moment; " + _AGAIN
     ),

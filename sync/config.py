@@ -15,6 +15,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator
+from email.headerregistry import Address, HeaderRegistry
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from integrations.http import is_loopback
@@ -38,6 +40,9 @@ from store.models import MAX_STORE_NAME_LENGTH
 from sync.errors import UsageError
 from sync.wording import plural
 
+#: Seconds an SMTP connection waits for the server before giving up (``[smtp] timeout``).
+DEFAULT_SMTP_TIMEOUT_SECONDS = 30.0
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 CONFIG_ENV, DB_ENV = "PROMOSYNC_CONFIG", "PROMOSYNC_DB"
 DEFAULT_CONFIG_FILE = "promosync.toml"
 ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -252,12 +257,96 @@ class PortalConfig(_Section):
         return link_lifetime(value)
 
 
+class SmtpConfig(_Section):
+    """``[smtp]``: the server that delivers messages to creators (:mod:`sync.mail`)."""
+
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, frozen=True, populate_by_name=True
+    )
+
+    host: str
+    port: int | None = Field(default=None, ge=1, le=65535, strict=True)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretField = None
+    sender: str = Field(alias="from")
+    timeout: float = DEFAULT_SMTP_TIMEOUT_SECONDS
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value or any(c.isspace() or not c.isprintable() for c in value) or "/" in value:
+            raise ValueError('must be a host name or address, e.g. "smtp.example.com"')
+        return value
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is not None and (not value or not value.isprintable()):
+            raise ValueError("must be one line of printable text")
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return check_sender(value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: Any) -> float:
+        return seconds(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SmtpConfig:
+        if self.security == "none" and not is_loopback(self.host):
+            raise ValueError(
+                f'security = "none" sends the password and the codes unencrypted, so it is '
+                f'only allowed to a loopback host, not {self.host!r}: use "starttls" or "tls"'
+            )
+        if (self.username is None) != (self.password is None):
+            raise ValueError(
+                "username and password go together: set both, or neither for a server "
+                "that needs no login"
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """``port``, else the usual one for ``security`` (587, 465 or 25)."""
+        return self.port or SMTP_DEFAULT_PORTS[self.security]
+
+
+def check_sender(value: str) -> str:
+    """``from``: one address, optionally with a display name; nothing a header cannot hold."""
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(
+            f"holds a line break or control character (U+{ord(bad):04X}): write one line, "
+            'e.g. "Brand Team <team@brand.example>"'
+        )
+    header = HeaderRegistry()("From", value)
+    addresses: tuple[Address, ...] = getattr(header, "addresses", ())
+    if (
+        header.defects
+        or len(addresses) != 1
+        or not addresses[0].username
+        or not addresses[0].domain
+        or "." not in addresses[0].domain
+    ):
+        raise ValueError(
+            f'{value!r} is not an e-mail address: write one, e.g. "Brand Team '
+            '<team@brand.example>" or "team@brand.example"'
+        )
+    return value
+
+
 class Config(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
     retry: RetryConfig = Field(default_factory=RetryConfig)
     portal: PortalConfig = Field(default_factory=PortalConfig)
+    smtp: SmtpConfig | None = None
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("stores")
@@ -299,6 +388,16 @@ class Config(_Section):
                 f"{known}): name a configured store, or add a [stores.{name}] table"
             )
         return name, self.stores[name]
+
+
+def require_smtp(config: Config) -> SmtpConfig:
+    """The ``[smtp]`` table, or ``ConfigError`` saying how to add one."""
+    if config.smtp is None:
+        raise ConfigError(
+            f"No [smtp] table in {config.source or 'the config file'}, so no e-mail can be "
+            "sent: add one with host, port, security and from (see config.example.toml)"
+        )
+    return config.smtp
 
 
 def store_name_problem(name: str) -> str | None:

@@ -31,15 +31,7 @@ FIRST_NAME = "first_name"
 CAMPAIGN_NAME = "campaign_name"
 INCENTIVE_DESCRIPTION = "incentive_description"
 PROMO_CODE = "promo_code"
-#: The creator's own page (``sync.portal.portal_link``): a signed, expiring URL.
-PORTAL_LINK = "portal_link"
-SIMPLE_TAGS: tuple[str, ...] = (
-    FIRST_NAME,
-    CAMPAIGN_NAME,
-    INCENTIVE_DESCRIPTION,
-    PROMO_CODE,
-    PORTAL_LINK,
-)
+SIMPLE_TAGS: tuple[str, ...] = (FIRST_NAME, CAMPAIGN_NAME, INCENTIVE_DESCRIPTION, PROMO_CODE)
 
 OPEN, CLOSE = "{{", "}}"
 
@@ -110,15 +102,15 @@ class RenderContext:
 
     ``promo_codes`` maps each promo code incentive of the campaign to the creator's code,
     or to None while the code is not released to them (the tag then renders blank).
-    ``portal_link`` is the creator's page link, given by the caller only when the template
-    uses ``{{portal_link}}`` (:func:`uses_portal_link`), since making one needs ``[portal]``.
+    ``extra`` holds the values of tags other features provide (:mod:`sync.message_tags`,
+    e.g. ``{{portal_link}}``), by tag name.
     """
 
     first_name: str
     campaign_name: str
     incentive_description: str
     promo_codes: Mapping[str, str | None] = field(default_factory=dict)
-    portal_link: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 class TemplateError(DomainError):
@@ -153,10 +145,13 @@ def parse(template: str) -> Template:
     return Template(template, tuple(parts), tuple(problems))
 
 
-def validate(template: Template, *, incentive_keys: Sequence[str]) -> None:
+def validate(
+    template: Template, *, incentive_keys: Sequence[str], extra_tags: Collection[str] = ()
+) -> None:
     """Raise ``TemplateError`` listing every problem of ``template`` for a campaign.
 
-    ``incentive_keys`` are the keys of the campaign's promo code incentives. Problems:
+    ``incentive_keys`` are the keys of the campaign's promo code incentives; ``extra_tags``
+    the names of tags other features provide (:mod:`sync.message_tags`). Problems:
     syntax (unclosed or empty braces, malformed names), unknown tags, ``{{promo_code}}``
     when the campaign has no promo code incentive or several, unknown incentive keys.
     """
@@ -164,7 +159,7 @@ def validate(template: Template, *, incentive_keys: Sequence[str]) -> None:
     problems += (
         TemplateProblem(tag.line, tag.column, message)
         for tag in template.tags
-        if (message := _tag_problem(tag, incentive_keys)) is not None
+        if (message := _tag_problem(tag, incentive_keys, extra_tags)) is not None
     )
     if problems:
         problems.sort(key=lambda problem: (problem.line, problem.column))
@@ -176,11 +171,6 @@ def promo_code_keys(template: Template, incentive_keys: Sequence[str]) -> frozen
     return frozenset(
         key for tag in template.tags if (key := _resolve_promo_key(tag, incentive_keys)) is not None
     )
-
-
-def uses_portal_link(template: Template) -> bool:
-    """True when the template holds ``{{portal_link}}`` (the caller must then make a link)."""
-    return any(tag.name == PORTAL_LINK and tag.key is None for tag in template.tags)
 
 
 def lint(
@@ -257,7 +247,7 @@ def render(
     is validated against ``context.promo_codes`` first: ``TemplateError`` if it is invalid.
     """
     keys = list(context.promo_codes)
-    validate(template, incentive_keys=keys)
+    validate(template, incentive_keys=keys, extra_tags=list(context.extra))
     return "".join(_render_parts(template, context, keys, escape))
 
 
@@ -271,7 +261,6 @@ def _render_parts(
         FIRST_NAME: context.first_name,
         CAMPAIGN_NAME: context.campaign_name,
         INCENTIVE_DESCRIPTION: context.incentive_description,
-        PORTAL_LINK: context.portal_link,
     }
     for part in template.parts:
         if isinstance(part, str):
@@ -280,6 +269,8 @@ def _render_parts(
         if part.is_promo_code:
             key = _resolve_promo_key(part, keys)
             value = (context.promo_codes.get(key) if key is not None else None) or ""
+        elif part.key is None and part.name in context.extra:
+            value = context.extra[part.name]
         else:
             value = simple[part.name]
         yield escape(value) if escape is not None and value else value
@@ -357,12 +348,14 @@ def _append_literal(parts: list[str | Tag], text: str) -> None:
         parts.append(text)
 
 
-def _tag_problem(tag: Tag, incentive_keys: Sequence[str]) -> str | None:
+def _tag_problem(
+    tag: Tag, incentive_keys: Sequence[str], extra_tags: Collection[str]
+) -> str | None:
     if tag.is_promo_code:
         return _promo_code_problem(tag, incentive_keys)
-    if tag.key is None and tag.name in SIMPLE_TAGS:
+    if tag.key is None and (tag.name in SIMPLE_TAGS or tag.name in extra_tags):
         return None
-    known = _known_tags(incentive_keys)
+    known = _known_tags(incentive_keys, extra_tags)
     close = difflib.get_close_matches(tag.canonical, known, n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     return f"unknown tag {tag.raw}: {hint}known tags are {', '.join(known)}"
@@ -393,8 +386,9 @@ def _resolve_promo_key(tag: Tag, incentive_keys: Sequence[str]) -> str | None:
     return tag.key if tag.key in incentive_keys else None
 
 
-def _known_tags(incentive_keys: Sequence[str]) -> list[str]:
+def _known_tags(incentive_keys: Sequence[str], extra_tags: Collection[str] = ()) -> list[str]:
     names = [f"{OPEN}{name}{CLOSE}" for name in SIMPLE_TAGS if name != PROMO_CODE]
+    names += [f"{OPEN}{name}{CLOSE}" for name in extra_tags]
     if len(incentive_keys) == 1:
         names.append(f"{OPEN}{PROMO_CODE}{CLOSE}")
     names += [f"{OPEN}{PROMO_CODE}.{key}{CLOSE}" for key in incentive_keys]

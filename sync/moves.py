@@ -3,7 +3,8 @@
 A move is one short transaction (run again after a transient database failure,
 :meth:`~store.db.Database.run`): lock the creator's membership, work out the
 stages entered (skipping ahead enters every stage in between), claim one code
-for every incentive due at those stages, then move. If any due incentive has
+for every incentive due at those stages, then move and queue the messages sent on
+entry to those stages (:func:`sync.outbox.enqueue_on_entry`). If any due incentive has
 no code left the whole transaction rolls back: the creator stays where they
 were and nothing is assigned (:class:`~sync.errors.OutOfCodes`).
 
@@ -22,7 +23,8 @@ from store import catalog, events, moving, pool
 from store.catalog import Member
 from store.db import Conflict, Database, Tx
 from store.models import Campaign, utcnow
-from sync import lookup, workflow
+from sync import lookup, outbox, workflow
+from sync.config import Config
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 from sync.fields import check_handle
 from sync.incentives import DISABLE_ON_DROP
@@ -64,14 +66,16 @@ class MoveConflict(DomainError):
         )
 
 
-def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutcome:
+def move(
+    db: Database, campaign_key: str, handle: str, target: str, *, config: Config | None = None
+) -> MoveOutcome:
     """Move one creator; raises :class:`OutOfCodes` (and changes nothing) if a pool is empty,
     :class:`MoveConflict` (and changes nothing) if a constraint refuses a write."""
     target = workflow.check_stage_name(target)
     handle = check_handle(handle)
     try:
         # The move only touches the database, so a transient failure replays it.
-        return db.run(lambda tx: _move_in(db, tx, campaign_key, handle, target))
+        return db.run(lambda tx: _move_in(db, tx, campaign_key, handle, target, config))
     except OutOfCodes as refused:
         _record_refusal(db, campaign_key, handle, target, refused)
         raise
@@ -86,7 +90,9 @@ def move(db: Database, campaign_key: str, handle: str, target: str) -> MoveOutco
         raise MoveConflict(campaign_key, handle, target) from None
 
 
-def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) -> MoveOutcome:
+def _move_in(
+    db: Database, tx: Tx, campaign_key: str, handle: str, target: str, config: Config | None
+) -> MoveOutcome:
     subject = _subject(tx, campaign_key, handle, lock=True)
     stages, incentives = _shape(db, tx, subject)
     source = subject.stage
@@ -108,6 +114,12 @@ def _move_in(db: Database, tx: Tx, campaign_key: str, handle: str, target: str) 
             "target": target,
             "released": [{"incentive_id": i, "code_id": c} for i, c, _, _ in released],
         },
+    )
+    # Same transaction: a refused move queues nothing, an accepted one cannot lose its
+    # messages. Entering the target counts even when moving back or to `dropped`.
+    entered = plan.entered if target in plan.entered else (*plan.entered, target)
+    outbox.enqueue_on_entry(
+        tx, subject.campaign_id, subject.creator_id, subject.handle, entered, config
     )
     outcome = tuple(Release(key, code) for _, _, key, code in released)
     return MoveOutcome(handle, source, target, MOVED, outcome, None, revoking)
@@ -256,7 +268,13 @@ class BulkMoveReport:
 
 
 def move_many(
-    db: Database, campaign_key: str, handles: Sequence[str], target: str, *, dry_run: bool = False
+    db: Database,
+    campaign_key: str,
+    handles: Sequence[str],
+    target: str,
+    *,
+    dry_run: bool = False,
+    config: Config | None = None,
 ) -> BulkMoveReport:
     """Move each creator in its own transaction; report every outcome.
 
@@ -271,14 +289,20 @@ def move_many(
     report = BulkMoveReport(target, dry_run=False)
     for handle in handles:
         try:
-            report.outcomes.append(move(db, campaign_key, handle, target))
+            report.outcomes.append(move(db, campaign_key, handle, target, config=config))
         except (DomainError, NotFound) as refused:
             report.outcomes.append(MoveOutcome(handle, "", target, REFUSED, error=str(refused)))
     return report
 
 
 def move_stage(
-    db: Database, campaign_key: str, source: str, target: str, *, dry_run: bool = False
+    db: Database,
+    campaign_key: str,
+    source: str,
+    target: str,
+    *,
+    dry_run: bool = False,
+    config: Config | None = None,
 ) -> BulkMoveReport:
     """Move every creator currently at ``source`` to ``target``."""
     source = workflow.check_stage_name(source)
@@ -287,7 +311,7 @@ def move_stage(
         handles = [m.creator.handle for m in catalog.members_of(tx, campaign.id, source)]
     if not handles:
         return BulkMoveReport(workflow.check_stage_name(target), dry_run)
-    return move_many(db, campaign_key, handles, target, dry_run=dry_run)
+    return move_many(db, campaign_key, handles, target, dry_run=dry_run, config=config)
 
 
 def _dry_run(

@@ -56,24 +56,53 @@ def link(
     ``lifetime`` defaults to ``[portal] link_expires``. ``ConfigError`` when ``[portal]``
     lacks ``base_url`` or ``secret``; ``NotFound`` for an unknown campaign or creator.
     """
+    _settings(config)  # a missing setting is refused before the database is touched
+    return db.run(lambda tx: link_in(tx, config, campaign_key, handle, lifetime=lifetime, now=now))
+
+
+def link_in(
+    tx: Tx,
+    config: Config,
+    campaign_key: str,
+    handle: str,
+    *,
+    lifetime: float | None = None,
+    now: float | None = None,
+) -> PortalLink:
+    """:func:`link` inside a transaction the caller holds (a move queueing its messages)."""
     base_url, secret = _settings(config)
     issued = time.time() if now is None else now
     expires = int(issued + (config.portal.link_expires if lifetime is None else lifetime))
-
-    def work(tx: Tx) -> tuple[str, str, str, int]:
-        campaign = lookup.campaign(tx, campaign_key)
-        member = lookup.member(tx, campaign, handle)
-        access = portal_access.ensure(tx, member.membership.id, portal_tokens.new_portal_id())
-        return campaign.key, member.creator.handle, access.portal_id, access.version
-
-    campaign, creator, portal_id, version = db.run(work)
-    token = portal_tokens.sign(secret, portal_id, version, expires)
+    campaign = lookup.campaign(tx, campaign_key)
+    member = lookup.member(tx, campaign, handle)
+    access = portal_access.ensure(tx, member.membership.id, portal_tokens.new_portal_id())
+    token = portal_tokens.sign(secret, access.portal_id, access.version, expires)
     return PortalLink(
-        campaign=campaign,
-        handle=creator,
+        campaign=campaign.key,
+        handle=member.creator.handle,
         url=f"{base_url}{PAGE_PREFIX}{token}",
         expires_at=datetime.fromtimestamp(expires, UTC),
     )
+
+
+@dataclass(frozen=True)
+class PortalLinkTag:
+    """``{{portal_link}}`` in messages (:mod:`sync.message_tags`): a fresh link per message.
+
+    Without a loaded configuration (a library caller) it renders blank; with one that
+    lacks ``[portal]`` it raises ``ConfigError`` naming the fix, so a message never goes
+    out with a link that was silently left out.
+    """
+
+    name: str = "portal_link"
+
+    def value(self, tx: Tx, creator: CreatorView, config: Config | None) -> str:
+        if config is None:
+            return ""
+        return link_in(tx, config, creator.campaign, creator.handle).url
+
+
+PORTAL_LINK_TAG = PortalLinkTag()
 
 
 def portal_link(db: Database, config: Config, campaign_key: str, handle: str) -> str:

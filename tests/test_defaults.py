@@ -38,3 +38,20 @@ def test_domain_and_job_defaults() -> None:
     assert inbox_service.RETRY_AFTER == timedelta(seconds=10)
     assert inbox_service.KEEP_DONE == timedelta(days=7)
     assert models.MAX_DELIVERY_ID_LENGTH == 100
+
+
+def test_message_delivery_defaults() -> None:
+    from store import models_messages
+    from sync import delivery
+
+    assert config.DEFAULT_SMTP_TIMEOUT_SECONDS == 30.0
+    assert config.SMTP_DEFAULT_PORTS == {"starttls": 587, "tls": 465, "none": 25}
+    assert config.SmtpConfig.model_fields["security"].default == "starttls"
+    assert (delivery.LEASE_SECONDS, delivery.LEASE_TIMEOUTS, delivery.CLAIM_BATCH) == (300.0, 4, 20)
+    assert (delivery.RETRY_BASE_SECONDS, delivery.RETRY_MAX_SECONDS) == (60.0, 3600.0)
+    assert delivery.MAX_ATTEMPTS == 8
+    assert delivery.backoff(1) == timedelta(minutes=1)
+    assert delivery.backoff(3) == timedelta(minutes=4) and delivery.backoff(20) == timedelta(
+        hours=1
+    )
+    assert models_messages.MAX_SUBJECT_LENGTH == 300

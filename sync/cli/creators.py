@@ -52,13 +52,15 @@ def move(
     if bool(handles) == bool(source):
         raise UsageError("Name the creators to move, or use --from STAGE for everyone at a stage")
     if len(handles) == 1 and not dry_run:
-        outcome = moves.move(app.db, campaign, handles[0], target)
+        outcome = moves.move(app.db, campaign, handles[0], target, config=app.config)
         app.emit(outcome, lambda: _describe(outcome))
         return
     report = (
-        moves.move_stage(app.db, campaign, source, target, dry_run=dry_run)
+        moves.move_stage(app.db, campaign, source, target, dry_run=dry_run, config=app.config)
         if source
-        else moves.move_many(app.db, campaign, list(handles), target, dry_run=dry_run)
+        else moves.move_many(
+            app.db, campaign, list(handles), target, dry_run=dry_run, config=app.config
+        )
     )
     app.emit(
         {

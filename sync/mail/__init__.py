@@ -1,0 +1,1 @@
+"""E-mail to creators: composing a message (:mod:`.compose`) and SMTP delivery (:mod:`.smtp`)."""
