@@ -172,12 +172,14 @@ def render(
     ``{{portal_link}}`` gets a fresh link to the creator's page, made with ``config``'s
     ``[portal]`` settings (``ConfigError`` naming the fix when they are missing).
     """
+    parsed = merge_tags.parse(template)
+    # Rendered inside the transaction: extra tags make their values (a link) as they are used.
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         view = view_in(tx, campaign, handle)
         context = context_for(tx, view, config)
-    parsed = merge_tags.parse(template)
-    merge_tags.validate(
-        parsed, incentive_keys=[i.key for i in view.incentives], extra_tags=list(context.extra)
-    )
-    return Rendered(merge_tags.render(parsed, context), blank_code_warnings(view, template))
+        merge_tags.validate(
+            parsed, incentive_keys=[i.key for i in view.incentives], extra_tags=list(context.extra)
+        )
+        text = merge_tags.render(parsed, context)
+    return Rendered(text, blank_code_warnings(view, template))

@@ -18,7 +18,6 @@ from sync.merge_tags import (
     parse,
     promo_code_keys,
     render,
-    uses_portal_link,
     validate,
 )
 
@@ -67,7 +66,6 @@ def test_simple_tags_are_pinned() -> None:
         "campaign_name",
         "incentive_description",
         "promo_code",
-        "portal_link",
     )
 
 
@@ -343,14 +341,15 @@ def test_render_never_shows_a_code_for_an_unreleased_incentive(
     assert render(template, RenderContext("A", "C", "", codes)) == "Your code: ."
 
 
-def test_portal_link_is_a_known_tag_rendered_from_the_callers_link() -> None:
+def test_an_extra_tag_is_known_when_named_and_rendered_escaped_from_the_callers_value() -> None:
     template = parse('<a href="{{ portal_link }}">Your page</a>')
-    validate(template, incentive_keys=["kit"])
-    assert uses_portal_link(template) and not uses_portal_link(parse("{{first_name}}"))
-    ctx = RenderContext("Ana", "C", "", {"kit": None}, portal_link="https://p.example/c/a&b")
+    with pytest.raises(TemplateError):
+        validate(template, incentive_keys=["kit"])
+    validate(template, incentive_keys=["kit"], extra_tags=["portal_link"])
+    link = {"portal_link": "https://p.example/c/a&b"}
+    ctx = RenderContext("Ana", "C", "", {"kit": None}, extra=link)
     assert render(template, ctx, escape=html.escape) == (
         '<a href="https://p.example/c/a&amp;b">Your page</a>'
     )
-    assert (
-        render(template, RenderContext("Ana", "C", "", {"kit": None})) == '<a href="">Your page</a>'
-    )
+    blank = RenderContext("Ana", "C", "", {"kit": None}, extra={"portal_link": ""})
+    assert render(template, blank) == '<a href="">Your page</a>'

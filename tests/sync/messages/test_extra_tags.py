@@ -2,35 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
 
 import pytest
 
-from store.db import Database, Tx
-from sync import creators, message_tags, moves, templates
-from sync.creators import CreatorView
-from sync.merge_tags import TemplateError
+from store.db import Database
+from sync import creators, moves, portal, templates
+from sync.config import Config, ConfigError
 from tests import builders
+from tests.support.portal import portal_config, token_of
 from tests.sync.messages import test_enqueue
 
 
-@dataclass(frozen=True)
-class FakeLink:
-    name: str = "portal_link"
-
-    def value(self, tx: Tx, creator: CreatorView) -> str:
-        return f"https://brand.example/c?h={creator.handle}&t=1"
-
-
-def test_a_registered_tag_is_accepted_rendered_and_escaped_in_html(
+def test_portal_link_in_an_automatic_message_opens_the_creators_page(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    config = portal_config(monkeypatch)
     builders.campaign(db)
     creators.add(db, "summer", "maya", email="maya@example.com")
-    with pytest.raises(TemplateError, match="unknown tag {{portal_link}}"):
-        templates.add(db, "summer", "link", subject="Hi", body_text="{{portal_link}}")
-
-    monkeypatch.setattr(message_tags, "EXTRA_TAGS", (FakeLink(),))
     templates.add(
         db,
         "summer",
@@ -40,10 +29,26 @@ def test_a_registered_tag_is_accepted_rendered_and_escaped_in_html(
         body_html='<a href="{{portal_link}}">open</a>',
         send_on="pre_payment",
     )
-    moves.move(db, "summer", "maya", "pre_payment")
+    moves.move(db, "summer", "maya", "pre_payment", config=config)
 
     (queued,) = test_enqueue.queued(db)  # the automatic send, rendered inside the move
-    shown = templates.preview(db, "summer", "link", "maya")
-    assert shown.text == "Open https://brand.example/c?h=maya&t=1"
-    assert shown.html == '<a href="https://brand.example/c?h=maya&amp;t=1">open</a>'
-    assert queued.body_text == shown.text and queued.body_html == shown.html
+    url = queued.body_text.removeprefix("Open ")
+    opened = portal.open_page(db, config, token_of(url))
+    assert opened is not None and opened.handle == "maya"
+    assert queued.body_html == f'<a href="{html.escape(url)}">open</a>'
+    shown = templates.preview(db, "summer", "link", "maya", config=config)
+    assert shown.text.startswith("Open " + url.rsplit("/c/", 1)[0] + "/c/")
+
+
+def test_a_move_is_refused_without_portal_settings_when_its_message_needs_a_link(
+    db: Database,
+) -> None:
+    builders.campaign(db)
+    creators.add(db, "summer", "maya", email="maya@example.com")
+    templates.add(
+        db, "summer", "link", subject="Hi", body_text="{{portal_link}}", send_on="pre_payment"
+    )
+    with pytest.raises(ConfigError, match=r"\[portal\] base_url"):
+        moves.move(db, "summer", "maya", "pre_payment", config=Config())
+    assert creators.view(db, "summer", "maya").stage != "pre_payment"
+    assert test_enqueue.queued(db) == []
