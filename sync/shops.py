@@ -69,13 +69,19 @@ def translated_errors(
 
 @contextmanager
 def open_shop(
-    config: Config, name: str | None, *, profile: Profile = "interactive"
+    config: Config,
+    name: str | None,
+    *,
+    profile: Profile = "interactive",
+    waits: Timing | None = None,
 ) -> Iterator[tuple[str, Shop]]:
     """The named store (or the only one), connected; closed afterwards.
 
     ``profile`` says who waits: ``"interactive"`` for commands, ``"daemon"`` for
-    background jobs; the budget of each is configured under ``[retry]``.
+    background jobs; the budget of each is configured under ``[retry]``. ``waits``
+    replaces :data:`timing` (the daemon's sleep ends early when it is asked to stop).
     """
+    waits = waits or timing
     store_name, section = config.store(name)
     if not isinstance(section, ShopifyShopConfig):
         raise ShopMisconfigured(
@@ -94,8 +100,8 @@ def open_shop(
             bulk_threshold=section.bulk_threshold,
             credential_hint=_hint(section),
             retry=retry_policy(config, profile),
-            sleep=timing.sleep,
-            clock=timing.clock,
+            sleep=waits.sleep,
+            clock=waits.clock,
         )
     try:
         with translated_errors(config, profile):

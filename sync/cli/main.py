@@ -24,6 +24,7 @@ from sync.cli import (
     incentives,
     messages,
     report,
+    run,
     serve,
     shared,
     stores,
@@ -89,6 +90,7 @@ for module in (
     demo,
     stores,
     serve,
+    run,
 ):
     module.register(cli)
 shared.finish(cli)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from integrations.ports import Shop
 from store.db import Database
-from sync.shopsync import common, pull, revoke
+from sync.shopsync import common, pull, revoke, usage
 from sync.shopsync.common import Progress, no_progress
 
 #: Given what is being worked on, a context yielding a progress callback (e.g. a bar).
@@ -45,3 +45,12 @@ def sync_pull(
         with progress_for(f"pulling {target.ref}") as advance:
             pulls.append(pull.pull(db, shop, target, advance))
     return SyncPullResult(store_name, revoked.revoked, tuple(pulls))
+
+
+def sync_usage(
+    db: Database, shop: Shop, store_name: str, ref: str | None = None
+) -> tuple[usage.UsageResult, ...]:
+    """Record the usage counts of the released codes of every linked incentive (or ``ref``'s)."""
+    return tuple(
+        usage.refresh_usage(db, shop, target) for target in common.targets(db, store_name, ref)
+    )
