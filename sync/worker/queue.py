@@ -54,6 +54,9 @@ STALLED_LOCK = "promosync:retry-stalled"
 RETRY = RetryStrategy(
     max_attempts=3, exponential_wait=5, retry_exceptions=[ShopUnavailable, StoreError, Stopped]
 )
+#: How often a worker looks for jobs besides being notified: a job that waited behind its
+#: key's lock (the notification came while the lock was held) starts within this time.
+FETCH_POLL_SECONDS = 1.0
 #: Seconds a stopping worker gives running jobs (they stop between pages) before aborting.
 STOP_GRACE_SECONDS = 8.0
 #: procrastinate's own lines that repeat ours (start, outcome of every job).
@@ -164,7 +167,7 @@ async def run_queue(db: Database, config: Config, stop: StopFlag) -> None:
             install_signal_handlers=False,
             update_heartbeat_interval=stalled_after / 3,
             stalled_worker_timeout=stalled_after,
-            fetch_job_polling_interval=min(5.0, stalled_after / 3),
+            fetch_job_polling_interval=FETCH_POLL_SECONDS,
             shutdown_graceful_timeout=STOP_GRACE_SECONDS,
         )
         scheduler = AsyncIOScheduler(job_defaults=JOB_DEFAULTS, timezone="UTC")

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,7 @@ from sync import campaigns
 from sync.shopsync import link
 from tests import builders
 from tests.conftest import PG_ADMIN_URL
-from tests.support.serving import free_port, promosync_process
+from tests.support.serving import free_port, promosync_process, wait_until_answering
 from tests.sync.shops import FAST_RETRY, STORE
 
 CODES_PAGE_OPERATION = "DiscountRedeemCodesPage"
@@ -154,11 +154,32 @@ def write_config(
 @contextmanager
 def worker(config: Path, server: SandboxServer) -> Iterator[subprocess.Popen[bytes]]:
     """``promosync run --http`` in a child process, yielded once it answers /healthz."""
-    port = free_port()
-    args = ["--config", str(config), "run", "--http", f"127.0.0.1:{port}"]
-    env = {TOKEN_ENV: server.access_token, "PROMOSYNC_DB": ""}
-    with promosync_process(args, f"http://127.0.0.1:{port}/healthz", env=env) as child:
+    with workers(config, server, 1) as (child,):
         yield child
+
+
+@contextmanager
+def workers(
+    config: Path, server: SandboxServer, count: int
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` workers started together, yielded once each answers /healthz."""
+    env = {TOKEN_ENV: server.access_token, "PROMOSYNC_DB": ""}
+    with ExitStack() as stack:
+        ports = [free_port() for _ in range(count)]
+        starting = [
+            stack.enter_context(
+                promosync_process(
+                    ["--config", str(config), "run", "--http", f"127.0.0.1:{port}"],
+                    f"http://127.0.0.1:{port}/healthz",
+                    env=env,
+                    wait=False,
+                )
+            )
+            for port in ports
+        ]
+        for port, child in zip(ports, starting, strict=True):
+            wait_until_answering(child, f"http://127.0.0.1:{port}/healthz")
+        yield starting
 
 
 def wait_for(what: str, probe: Callable[[], Any], deadline: float = DEADLINE) -> Any:
