@@ -10,10 +10,25 @@ from sync.cli.progress import progress_bar
 from sync.errors import UsageError
 from sync.shops import open_shop
 from sync.shopsync import common, generate, jobs, link, orders, revoke, stores, usage
+from sync.shopsync.runs import JobRunning, WaitForJob
 from sync.wording import plural
 
 STORE_HELP = "Store name (default: the incentive's own store, else every linked store)."
 NOTHING_LINKED = "No incentives are linked to a store."
+WAIT_HELP = (
+    "When the same job (store, job, incentive) is already running, wait for it to end and "
+    "then run, instead of exiting with status 1."
+)
+wait_option = click.option("--wait", is_flag=True, help=WAIT_HELP)
+
+
+def _waiting(wait: bool) -> WaitForJob | None:
+    """``--wait``: say once on stderr which run is waited for, then wait for it."""
+
+    def notify(busy: JobRunning) -> None:
+        click.echo(busy.waiting_line() + " ...", err=True)
+
+    return WaitForJob(notify=notify) if wait else None
 
 
 @click.group("stores")
@@ -70,8 +85,9 @@ def _progress_for(app: App) -> jobs.ProgressFor:
 @sync_group.command("pull")
 @click.argument("incentive", metavar="[CAMPAIGN/INCENTIVE]", required=False)
 @click.option("--store", "store_name", help=STORE_HELP)
+@wait_option
 @pass_app
-def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
+def pull_(app: App, incentive: str | None, store_name: str | None, wait: bool) -> None:
     """Pull every code of the linked discounts into their pools (fails on partial data).
 
     The same sync first disables the codes of creators dropped under
@@ -82,7 +98,14 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
     for name in names:
         with open_shop(app.config, name) as (_, shop):
             outcomes.append(
-                jobs.sync_pull(app.db, shop, name, incentive, progress_for=_progress_for(app))
+                jobs.sync_pull(
+                    app.db,
+                    shop,
+                    name,
+                    incentive,
+                    progress_for=_progress_for(app),
+                    wait=_waiting(wait),
+                )
             )
     revoked = sum(o.revoked for o in outcomes)
     results = [r for o in outcomes for r in o.pulls]
@@ -107,14 +130,15 @@ def pull_(app: App, incentive: str | None, store_name: str | None) -> None:
 @sync_group.command("usage")
 @click.argument("incentive", metavar="[CAMPAIGN/INCENTIVE]", required=False)
 @click.option("--store", "store_name", help=STORE_HELP)
+@wait_option
 @pass_app
-def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
+def usage_(app: App, incentive: str | None, store_name: str | None, wait: bool) -> None:
     """Record how often each released code was used."""
     names = stores.for_command(app.db, app.config, incentive, store_name)
     results: list[usage.UsageResult] = []
     for name in names:
         with open_shop(app.config, name) as (_, shop):
-            results += jobs.sync_usage(app.db, shop, name, incentive)
+            results += jobs.sync_usage(app.db, shop, name, incentive, wait=_waiting(wait))
     app.emit(
         results,
         lambda: (
@@ -130,13 +154,16 @@ def usage_(app: App, incentive: str | None, store_name: str | None) -> None:
 
 @sync_group.command("orders")
 @click.option("--store", "store_name", help=STORE_HELP)
+@wait_option
 @pass_app
-def orders_(app: App, store_name: str | None) -> None:
+def orders_(app: App, store_name: str | None, wait: bool) -> None:
     """Pull orders that used pool codes (incremental) for revenue attribution."""
     results = []
     for name in stores.for_all_linked(app.db, app.config, store_name):
         with open_shop(app.config, name) as (_, shop), progress_bar(app, "orders") as advance:
-            results.append(orders.pull_orders(app.db, shop, name, progress=advance))
+            results.append(
+                orders.pull_orders(app.db, shop, name, progress=advance, wait=_waiting(wait))
+            )
     app.emit(
         results,
         lambda: (
@@ -153,13 +180,14 @@ def orders_(app: App, store_name: str | None) -> None:
 
 @sync_group.command("revoke")
 @click.option("--store", "store_name", help=STORE_HELP)
+@wait_option
 @pass_app
-def revoke_(app: App, store_name: str | None) -> None:
+def revoke_(app: App, store_name: str | None, wait: bool) -> None:
     """Disable in the store the codes of creators dropped under on_drop = disable."""
     results = []
     for name in stores.for_all_linked(app.db, app.config, store_name):
         with open_shop(app.config, name) as (_, shop):
-            results.append(revoke.revoke_dropped(app.db, shop, name))
+            results.append(revoke.revoke_dropped(app.db, shop, name, wait=_waiting(wait)))
     app.emit(
         results,
         lambda: (
@@ -244,8 +272,11 @@ def link_(
 @click.option("--count", type=int, required=True, help="How many new codes.")
 @click.option("--prefix", default="", help="Code prefix, e.g. SUMMER-.")
 @click.option("--store", "store_name", help="Store name (default: the incentive's own store).")
+@wait_option
 @pass_app
-def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str | None) -> None:
+def generate_(
+    app: App, incentive: str, count: int, prefix: str, store_name: str | None, wait: bool
+) -> None:
     """Create new random codes in the linked store discount and pull them into the pool."""
     generate.check_request(count, prefix)
     target = common.target(app.db, incentive, store_name)
@@ -253,7 +284,9 @@ def generate_(app: App, incentive: str, count: int, prefix: str, store_name: str
         open_shop(app.config, target.store_name) as (name, shop),
         progress_bar(app, f"creating codes in {name}", count) as advance,
     ):
-        result = generate.generate(app.db, shop, target, count, prefix=prefix, progress=advance)
+        result = generate.generate(
+            app.db, shop, target, count, prefix=prefix, progress=advance, wait=_waiting(wait)
+        )
     leftovers = result.leftovers
     settled = (
         f"First settled {plural(leftovers.requested, 'code')} left over from an interrupted "

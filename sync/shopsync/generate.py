@@ -21,7 +21,7 @@ from sync.codes_input import normalize_code
 from sync.errors import DomainError, UsageError
 from sync.shopsync.common import Progress, Target, no_progress
 from sync.shopsync.pull import PullResult, pull
-from sync.shopsync.runs import sync_run
+from sync.shopsync.runs import WaitForJob, sync_run
 
 MAX_ROUNDS = 5
 MAX_GENERATE = 100_000
@@ -63,14 +63,17 @@ def generate(
     *,
     prefix: str = "",
     progress: Progress = no_progress,
+    wait: WaitForJob | None = None,
 ) -> GenerateResult:
     """Create ``count`` new codes in the target's discount and pull them into the pool.
 
     Requests an earlier run left open are settled first and reported apart: they
-    never count toward ``count``.
+    never count toward ``count``. Refuses (:class:`~sync.shopsync.runs.JobRunning`)
+    while a generate of the same incentive runs elsewhere, unless ``wait``; its own
+    pulls wait for a pull running elsewhere (refusing would strand codes just created).
     """
     prefix = check_request(count, prefix)
-    with sync_run(db, target.store_name, "generate", target.id) as run:
+    with sync_run(db, target.store_name, "generate", target.id, wait=wait) as run:
         run.count(expected=count)
         leftovers = _settle_leftovers(db, shop, target)
         created = 0
@@ -87,7 +90,7 @@ def generate(
                 run.count(fetched=created, skipped=sum(failures.values()))
                 run.beat(tx)
             progress(len(outcome.created))
-        pulled = pull(db, shop, target)
+        pulled = pull(db, shop, target, wait=wait or WaitForJob())
         with db.transaction() as tx:
             events.record(
                 tx,
@@ -140,7 +143,7 @@ def _settle_leftovers(db: Database, shop: Shop, target: Target) -> Leftovers:
         open_requests = shop_requests.open_requests(tx, target.id)
     if not open_requests:
         return Leftovers(0, 0)
-    pull(db, shop, target)
+    pull(db, shop, target, wait=WaitForJob())
     with db.transaction() as tx:
         present = shop_sync.pooled_norms(tx, target.store_name, [n for _, n in open_requests])
     missing = [code for code, norm in open_requests if norm not in present]

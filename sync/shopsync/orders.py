@@ -18,7 +18,7 @@ from store.db import Database
 from store.models import utcnow
 from sync.codes_input import normalize_code
 from sync.shopsync.common import Progress, no_progress
-from sync.shopsync.runs import sync_run
+from sync.shopsync.runs import WaitForJob, sync_run
 
 LOOKBACK = timedelta(days=3)
 FIRST_RUN_HISTORY = timedelta(days=60)  # Shopify shows 60 days without read_all_orders
@@ -42,10 +42,14 @@ def pull_orders(
     *,
     now: datetime | None = None,
     progress: Progress = no_progress,
+    wait: WaitForJob | None = None,
 ) -> OrdersResult:
-    """Upsert the orders updated since the cursor (minus :data:`LOOKBACK`) that used pool codes."""
+    """Upsert the orders updated since the cursor (minus :data:`LOOKBACK`) that used pool codes.
+
+    Refuses (:class:`~sync.shopsync.runs.JobRunning`) while it runs elsewhere, unless ``wait``.
+    """
     now = now or utcnow()
-    with sync_run(db, store_name, CURSOR_KIND) as run:
+    with sync_run(db, store_name, CURSOR_KIND, wait=wait) as run:
         with db.transaction() as tx:
             position = shop_sync.cursor(tx, store_name, CURSOR_KIND)
         since = (position - LOOKBACK) if position else now - FIRST_RUN_HISTORY

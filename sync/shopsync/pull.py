@@ -18,7 +18,7 @@ from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
 from sync.shopsync.common import IncompletePull, Progress, Target, no_progress
-from sync.shopsync.runs import Run, sync_run
+from sync.shopsync.runs import Run, WaitForJob, sync_run
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,21 @@ class PullResult:
     restored: int
 
 
-def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progress) -> PullResult:
-    """Pull every code of the target's discount; raises on failure or a count mismatch."""
-    with sync_run(db, target.store_name, "pull", target.id) as run:
+def pull(
+    db: Database,
+    shop: Shop,
+    target: Target,
+    progress: Progress = no_progress,
+    *,
+    wait: WaitForJob | None = None,
+) -> PullResult:
+    """Pull every code of the target's discount; raises on failure or a count mismatch.
+
+    Two pulls of one incentive never interleave (one would quarantine the codes the other
+    stamped): while one runs elsewhere this one refuses
+    (:class:`~sync.shopsync.runs.JobRunning`), unless ``wait``.
+    """
+    with sync_run(db, target.store_name, "pull", target.id, wait=wait) as run:
         fetched = new = skipped = 0
         source = shop.source_status(target.source)
         hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)

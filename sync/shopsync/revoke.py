@@ -16,7 +16,7 @@ from store.db import Database
 from store.shop_links import Link
 from store.shop_requests import Revocation
 from sync.shopsync.common import source_of
-from sync.shopsync.runs import sync_run
+from sync.shopsync.runs import WaitForJob, sync_run
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,14 @@ class RevokeResult:
     revoked: int
 
 
-def revoke_dropped(db: Database, shop: Shop, store_name: str) -> RevokeResult:
-    """Disable in the store every code whose revocation is due; mark each revoked after."""
-    with sync_run(db, store_name, "revoke") as run:
+def revoke_dropped(
+    db: Database, shop: Shop, store_name: str, *, wait: WaitForJob | None = None
+) -> RevokeResult:
+    """Disable in the store every code whose revocation is due; mark each revoked after.
+
+    Refuses (:class:`~sync.shopsync.runs.JobRunning`) while it runs elsewhere, unless ``wait``.
+    """
+    with sync_run(db, store_name, "revoke", wait=wait) as run:
         with db.transaction() as tx:
             due = shop_requests.revocations_due(tx, store_name)
         by_incentive: dict[int, list[Revocation]] = defaultdict(list)

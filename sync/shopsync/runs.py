@@ -1,12 +1,16 @@
-"""One run context for every sync job: start, counts, finish, fail.
+"""One run context for every sync job: one at a time, start, counts, finish, fail.
 
 Every job (pull, usage, orders, generate, revoke) runs inside :func:`sync_run`,
-from the CLI, the daemon or a webhook worker alike. The run row is written
-before the job starts; it ends ``ok`` when the block completes and ``failed``
-(with a message safe to show) when anything escapes it, including Ctrl-C. A
-process that dies without either (kill -9, power loss) leaves a row marked
-running: the next run of the same job marks it failed, when its process is
-gone (same host) or its heartbeat is older than :data:`STALE_AFTER`.
+from the CLI, the daemon or a webhook worker alike. First it takes the job's
+lock (:mod:`store.job_locks`: one holder per store, job kind and incentive, across
+processes and machines); a job already running is refused with :class:`JobRunning`,
+or waited for (:class:`WaitForJob`). The run row is written before the job starts;
+it ends ``ok`` when the block completes and ``failed`` (with a message safe to show)
+when anything escapes it, including Ctrl-C. A process that dies without either
+(kill -9, power loss) leaves a row marked running but loses its lock: the next run of
+the same job, holding the lock, knows that row is dead and marks it failed. Readers
+that hold no lock (``sync status``) judge liveness by the owner's process (same host)
+or a heartbeat younger than :data:`STALE_AFTER` (:func:`alive`).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from integrations.ports import ShopError
-from store import sync_runs
+from store import catalog, job_locks, sync_runs
 from store.db import Database, Tx
 from store.models import utcnow
 from sync.errors import DomainError, UsageError
@@ -29,6 +35,47 @@ log = logging.getLogger(__name__)
 #: A run on another host that has not shown life for this long is presumed dead.
 STALE_AFTER = timedelta(minutes=15)
 PROCESS_DIED = "the process running it ended without finishing it (killed or crashed)"
+#: How often a waiting job asks again for the lock of the run it waits for.
+LOCK_POLL_SECONDS = 0.5
+#: How long a job found locked looks for the holder's run row, to name its worker.
+HOLDER_GRACE_SECONDS = 2.0
+HOLDER_POLL_SECONDS = 0.05
+
+
+class JobRunning(DomainError):
+    """The same job (store, kind, incentive) is running elsewhere; this one did not start."""
+
+    def __init__(
+        self, store_name: str, kind: str, incentive: str | None, worker: str | None
+    ) -> None:
+        self.store_name, self.kind, self.incentive, self.worker = (
+            store_name,
+            kind,
+            incentive,
+            worker,
+        )
+        self.job = f"the {kind} job" + (f" of incentive '{incentive}'" if incentive else "")
+        self.where = f"on worker {worker}" if worker else "on another worker (its run is starting)"
+        super().__init__(
+            f"Store '{store_name}': {self.job} is already running {self.where}: wait for it "
+            "to finish, or run the command again with --wait"
+        )
+
+    def waiting_line(self) -> str:
+        """What a caller that waits says while it waits."""
+        return f"Store '{self.store_name}': {self.job} is running {self.where}; waiting for it"
+
+
+@dataclass(frozen=True)
+class WaitForJob:
+    """Wait for a running job of the same key to end instead of refusing to start.
+
+    ``notify`` is told once who holds the job (e.g. a line on stderr); sleep is a seam.
+    """
+
+    notify: Callable[[JobRunning], None] = field(default=lambda _: None)
+    poll_seconds: float = LOCK_POLL_SECONDS
+    sleep: Callable[[float], None] = time.sleep
 
 
 def owner_of_this_process() -> str:
@@ -61,24 +108,83 @@ class Run:
 
 @contextmanager
 def sync_run(
-    db: Database, store_name: str, kind: str, incentive_id: int | None = None
+    db: Database,
+    store_name: str,
+    kind: str,
+    incentive_id: int | None = None,
+    *,
+    wait: WaitForJob | None = None,
 ) -> Iterator[Run]:
-    """Record a run of ``kind`` around the block; see the module docstring."""
-    with db.transaction() as tx:
-        _reap(tx, store_name, kind, incentive_id, utcnow())
-        run = Run(
-            db,
-            sync_runs.begin_run(tx, store_name, kind, incentive_id, owner=owner_of_this_process()),
-        )
+    """Run ``kind`` alone and record it around the block; see the module docstring.
+
+    Raises :class:`JobRunning` when the same job runs elsewhere, unless ``wait``.
+    """
+    lock = _acquire(db, store_name, kind, incentive_id, wait)
     try:
-        yield run
-    except BaseException as error:
         with db.transaction() as tx:
-            sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
-        raise
-    if not run.finished:
-        with db.transaction() as tx:
-            run.finish(tx)
+            _reap_unlocked(tx, store_name, kind, incentive_id)
+            run = Run(
+                db,
+                sync_runs.begin_run(
+                    tx, store_name, kind, incentive_id, owner=owner_of_this_process()
+                ),
+            )
+        try:
+            yield run
+        except BaseException as error:
+            with db.transaction() as tx:
+                sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
+            raise
+        if not run.finished:
+            with db.transaction() as tx:
+                run.finish(tx)
+    finally:
+        lock.release()
+
+
+def _acquire(
+    db: Database, store_name: str, kind: str, incentive_id: int | None, wait: WaitForJob | None
+) -> job_locks.HeldLock:
+    """The job's lock; :class:`JobRunning` if taken, unless ``wait`` (then polls for it).
+
+    The holder takes the lock before it writes its run row: a refusal looks again for a
+    moment (:data:`HOLDER_GRACE_SECONDS`) so that it can name the worker.
+    """
+    sleep = wait.sleep if wait is not None else time.sleep
+    name_by = time.monotonic() + HOLDER_GRACE_SECONDS
+    told = False
+    while True:
+        lock = job_locks.try_lock(db, store_name, kind, incentive_id)
+        if lock is not None:
+            return lock
+        if told and wait is not None:
+            sleep(wait.poll_seconds)
+            continue
+        busy = running_elsewhere(db, store_name, kind, incentive_id)
+        if busy.worker is None and time.monotonic() < name_by:
+            sleep(HOLDER_POLL_SECONDS)
+            continue
+        if wait is None:
+            raise busy
+        log.info("%s", busy.waiting_line())
+        wait.notify(busy)
+        told = True
+
+
+def running_elsewhere(
+    db: Database, store_name: str, kind: str, incentive_id: int | None
+) -> JobRunning:
+    """:class:`JobRunning` naming the job and the worker its live run row names."""
+    now = utcnow()
+    with db.transaction() as tx:
+        live = [
+            r
+            for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)
+            if alive(r.owner, r.heartbeat_at, now)
+        ]
+        refs = catalog.incentive_refs(tx, [incentive_id] if incentive_id is not None else [])
+    incentive = refs.get(incentive_id, str(incentive_id)) if incentive_id is not None else None
+    return JobRunning(store_name, kind, incentive, live[-1].owner if live else None)
 
 
 def _safe(error: BaseException) -> str:
@@ -93,19 +199,18 @@ def _safe(error: BaseException) -> str:
     return f"unexpected {type(error).__name__}"
 
 
-def _reap(tx: Tx, store_name: str, kind: str, incentive_id: int | None, now: datetime) -> None:
-    """Mark earlier runs of the same job failed when their process is gone."""
-    dead = [
-        r.id
-        for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)
-        if not _alive(r.owner, r.heartbeat_at, now)
-    ]
+def _reap_unlocked(tx: Tx, store_name: str, kind: str, incentive_id: int | None) -> None:
+    """With the job's lock held, every run of the same job still marked running is dead:
+    its process would hold the lock. Mark them failed."""
+    dead = [r.id for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)]
     if dead:
         log.warning("%s %s: marking %d dead runs failed", store_name, kind, len(dead))
         sync_runs.fail_runs(tx, dead, PROCESS_DIED)
 
 
-def _alive(owner: str | None, heartbeat_at: datetime | None, now: datetime) -> bool:
+def alive(owner: str | None, heartbeat_at: datetime | None, now: datetime) -> bool:
+    """Whether a run's process may still be running it, judged without its lock:
+    the process exists (same host), else its heartbeat is recent."""
     host, _, pid = (owner or "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         return _process_exists(int(pid))

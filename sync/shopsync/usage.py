@@ -13,7 +13,7 @@ from store import shop_sync
 from store.db import Database
 from sync.codes_input import normalize_code
 from sync.shopsync.common import Progress, Target, no_progress
-from sync.shopsync.runs import sync_run
+from sync.shopsync.runs import WaitForJob, sync_run
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,18 @@ class UsageResult:
 
 
 def refresh_usage(
-    db: Database, shop: Shop, target: Target, progress: Progress = no_progress
+    db: Database,
+    shop: Shop,
+    target: Target,
+    progress: Progress = no_progress,
+    *,
+    wait: WaitForJob | None = None,
 ) -> UsageResult:
-    """Record the store's usage count of every code released from the target's pool."""
-    with sync_run(db, target.store_name, "usage", target.id) as run:
+    """Record the store's usage count of every code released from the target's pool.
+
+    Refuses (:class:`~sync.shopsync.runs.JobRunning`) while it runs elsewhere, unless ``wait``.
+    """
+    with sync_run(db, target.store_name, "usage", target.id, wait=wait) as run:
         with db.transaction() as tx:
             assigned = shop_sync.assigned_codes(tx, target.id)
         released = {c.code_norm: c.id for c in assigned}

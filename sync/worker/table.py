@@ -12,6 +12,7 @@ interval is the ``[daemon]`` key named by ``every``. Another periodic service
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ from sync.config import Config
 from sync.shops import Timing, open_shop
 from sync.shopsync import common, jobs, orders, revoke, stores, usage
 from sync.shopsync.common import Progress
+from sync.shopsync.runs import JobRunning, WaitForJob
 from sync.worker.stopping import StopFlag
+
+log = logging.getLogger("promosync.worker")
 
 Scope = Literal["incentive", "store", "global"]
 
@@ -66,6 +70,12 @@ class Call:
         return open_shop(self.config, self.key.store, profile="daemon", waits=self.waits)
 
     @property
+    def wait(self) -> WaitForJob:
+        """A job of the same key running elsewhere (a CLI command, or a pull's revocation
+        step) is waited for, not failed; the wait ends when the worker stops."""
+        return WaitForJob(notify=_waiting, sleep=self.stop.sleep)
+
+    @property
     def progress(self) -> Progress:
         """A progress callback that ends the job between pages once the worker stops."""
         return self.stop.check
@@ -86,6 +96,10 @@ class Periodic:
         return seconds
 
 
+def _waiting(busy: JobRunning) -> None:
+    log.info("%s", busy.waiting_line())
+
+
 def service(fn: Callable[[Database, Config], object]) -> Callable[[Call], object]:
     """A plain service ``fn(db, config) -> result`` as a periodic job's body."""
     return lambda call: fn(call.db, call.config)
@@ -99,23 +113,24 @@ def _pull(call: Call) -> object:
             store_name,
             call.key.ref,
             progress_for=lambda _: nullcontext(call.progress),
+            wait=call.wait,
         )
 
 
 def _usage(call: Call) -> object:
     with call.shop() as (store_name, shop):
         (target,) = common.targets(call.db, store_name, call.key.ref)
-        return usage.refresh_usage(call.db, shop, target, call.progress)
+        return usage.refresh_usage(call.db, shop, target, call.progress, wait=call.wait)
 
 
 def _orders(call: Call) -> object:
     with call.shop() as (store_name, shop):
-        return orders.pull_orders(call.db, shop, store_name, progress=call.progress)
+        return orders.pull_orders(call.db, shop, store_name, progress=call.progress, wait=call.wait)
 
 
 def _revoke(call: Call) -> object:
     with call.shop() as (store_name, shop):
-        return revoke.revoke_dropped(call.db, shop, store_name)
+        return revoke.revoke_dropped(call.db, shop, store_name, wait=call.wait)
 
 
 #: Every periodic job of the worker.
