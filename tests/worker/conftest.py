@@ -179,6 +179,7 @@ def workers(
         ]
         for port, child in zip(ports, starting, strict=True):
             wait_until_answering(child, f"http://127.0.0.1:{port}/healthz")
+            child.base_url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
         yield starting
 
 
