@@ -12,8 +12,15 @@ from sqlalchemy import make_url, text
 
 from store.db import Database
 
+#: Every table, index, type and function of the queue is named so (procrastinate's own names).
+QUEUE_PREFIX = "procrastinate_"
 #: Any constant key: serialises concurrent ``db upgrade`` runs while they create the queue.
 SCHEMA_LOCK_KEY = 0x70726F63  # "proc"
+
+
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's ``include_name``: compare and migrate our tables, never the queue's."""
+    return not (type_ in ("table", "index") and (name or "").startswith(QUEUE_PREFIX))
 
 
 def has_queue(db: Database) -> bool:
@@ -29,6 +36,8 @@ def conninfo(db: Database) -> str:
 
 def present(db: Database) -> bool:
     """Whether procrastinate's tables exist (``promosync db upgrade`` creates them)."""
+    if not has_queue(db):
+        return False
     with db.connect() as connection:
         found = connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
     return found is not None
