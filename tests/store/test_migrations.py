@@ -13,9 +13,7 @@ from store.models import Base
 
 def test_migrated_schema_matches_models(db: Database) -> None:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"include_name": queue_schema.ours}
-        )
+        context = MigrationContext.configure(connection, opts={"include_name": queue_schema.ours})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
