@@ -24,8 +24,9 @@ from sync.worker.queue import run_queue
 from sync.worker.stopping import StopFlag
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
-#: Libraries whose INFO lines a worker's log does not need.
-QUIET_LOGGERS = ("apscheduler", "procrastinate", "uvicorn", "httpx")
+#: Loggers whose INFO lines a worker's log does not need (the services' own summaries
+#: repeat the job line; their warnings still show).
+QUIET_LOGGERS = ("apscheduler", "procrastinate", "uvicorn", "httpx", "sync.shopsync")
 
 
 @click.command("run")

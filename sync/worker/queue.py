@@ -14,7 +14,8 @@ Every ``promosync run`` does both halves:
 A worker killed mid-job stops beating; a periodic ``promosync.retry_stalled``
 job (itself under a lock, so one runs at a time) hands the jobs of workers
 silent for ``[daemon] stalled_after`` back to the queue with procrastinate's
-``get_stalled_jobs`` / ``retry_job``. A failing job is retried per
+``get_stalled_jobs`` / ``retry_job``, and deletes jobs finished more than
+:data:`KEEP_FINISHED_HOURS` ago. A failing job is retried per
 :data:`RETRY` (exponential backoff), then waits for its next tick.
 """
 
@@ -54,6 +55,8 @@ STALLED_LOCK = "promosync:retry-stalled"
 RETRY = RetryStrategy(
     max_attempts=3, exponential_wait=5, retry_exceptions=[ShopUnavailable, StoreError, Stopped]
 )
+#: Finished jobs are kept this long (for inspection), then deleted by the maintenance job.
+KEEP_FINISHED_HOURS = 24
 #: How often a worker looks for jobs besides being notified: a job that waited behind its
 #: key's lock (the notification came while the lock was held) starts within this time.
 FETCH_POLL_SECONDS = 1.0
@@ -98,6 +101,9 @@ def build_app(db: Database, config: Config, stop: StopFlag) -> App:
 
     @app.task(name=STALLED_TASK, queue=QUEUE)
     async def retry_stalled(timestamp: int) -> None:
+        await app.job_manager.delete_old_jobs(
+            nb_hours=KEEP_FINISHED_HOURS, queue=QUEUE, include_failed=True, include_aborted=True
+        )
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=config.daemon.stalled_after
         )
