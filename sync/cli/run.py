@@ -15,7 +15,7 @@ import uvicorn
 from store import queue_schema
 from sync import metrics
 from sync.cli.app import App, pass_app
-from sync.cli.logs import _RedactingFormatter
+from sync.cli.logs import RedactingFormatter
 from sync.errors import UsageError
 from sync.web.app import WebContext, create_app
 from sync.worker.local import run_local
@@ -79,7 +79,7 @@ def _log_to_stderr(app: App, log_format: str) -> None:
     assert session is not None
     session.terminal.setLevel(min(session.terminal.level, logging.INFO))
     session.terminal.setFormatter(
-        JsonFormatter() if log_format == "json" else _RedactingFormatter(TEXT_FORMAT)
+        JsonFormatter() if log_format == "json" else RedactingFormatter(TEXT_FORMAT)
     )
     root = logging.getLogger()
     root.setLevel(min(root.level, logging.INFO))

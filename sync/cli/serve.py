@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import uvicorn
 
+from sync import metrics
 from sync.cli.app import App, pass_app
 from sync.web.app import WebContext, create_app
 
@@ -18,6 +19,7 @@ def serve(app: App, host: str, port: int) -> None:
 
     Routes: GET /healthz, GET /metrics.
     """
+    metrics.watch(app.db, app.config)
     web = create_app(WebContext(app.config, app.db))
     server = uvicorn.Server(
         uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
