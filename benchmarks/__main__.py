@@ -6,9 +6,11 @@ import argparse
 import sys
 from dataclasses import replace
 
-from benchmarks import pool, shopify_pull
+from benchmarks import job_lock, pool, shopify_pull, webhooks, woo_pull
 from benchmarks.harness import Row
 
+#: Suites run after the pool's, in this order; each has ``BENCHMARKS`` and ``run(quick, only)``.
+SUITES = (shopify_pull, job_lock, woo_pull, webhooks)
 COLUMNS = ("benchmark", "median", "target", "met", "runs", "detail")
 
 
@@ -41,13 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=[name for name, _ in (*pool.BENCHMARKS, *shopify_pull.BENCHMARKS)],
+        choices=[name for suite in (pool, *SUITES) for name, _ in suite.BENCHMARKS],
         default=[],
         help="run only these benchmarks",
     )
     args = parser.parse_args(argv)
     sizes = pool.QUICK if args.quick else pool.FULL
-    rows = pool.run(sizes, args.only) + shopify_pull.run(args.quick, args.only)
+    rows = pool.run(sizes, args.only)
+    for suite in SUITES:
+        rows += suite.run(args.quick, args.only)
     if args.quick:  # tiny sizes say nothing about the targets
         rows = [replace(row, met=None) for row in rows]
     mode = "quick (sizes too small to mean anything)" if args.quick else "full"

@@ -2,7 +2,7 @@
 
 The domain and the jobs in ``sync/`` only ever see these types; they never ask
 which platform is behind a :class:`Shop`. Each platform package
-(``integrations/shopify``, later ``integrations/woocommerce``) implements the
+(``integrations/shopify``, ``integrations/woocommerce``) implements the
 protocol and maps its wire format to these plain values.
 
 Values are frozen dataclasses; money is :class:`decimal.Decimal`; times are
@@ -59,18 +59,28 @@ class ShopInfo:
     name: str  # the shop's display name
     domain: str  # e.g. "brand.myshopify.com"
     currency: str  # ISO 4217 of the shop
-    api_version: str
+    api_version: str  # the API promosync speaks (and, after a space, the shop's software version)
+    #: What the credential may do: Shopify access scopes, WooCommerce key permissions
+    #: ("read", "write").
     granted_scopes: frozenset[str]
-    missing_scopes: frozenset[str]  # scopes promosync needs and was not granted
+    missing_scopes: frozenset[str]  # permissions promosync needs and was not granted
 
 
 @dataclass(frozen=True)
 class SourceRef:
-    """How a merchant names a code source; exactly one field is set."""
+    """How a merchant names a code source; exactly one of the first four fields is set.
+
+    A platform that cannot serve a kind of reference raises :class:`ShopReferenceError`
+    naming the kinds it takes, so callers never ask which platform they talk to.
+    """
 
     discount_id: str | None = None  # Shopify: gid://shopify/DiscountCodeNode/N or DiscountNode/N
     discount_code: str | None = None  # Shopify: any code of the discount
-    prefix: str | None = None  # WooCommerce: coupon code prefix
+    prefix: str | None = None  # WooCommerce: coupons whose code starts with it (any case)
+    code_ids: tuple[str, ...] = ()  # WooCommerce: these coupons, by id
+    #: A code whose settings new codes copy (WooCommerce coupons stand alone; Shopify's
+    #: codes share their discount's settings and take none).
+    template_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,9 @@ class CodeSource:
     status: str  # "active" | "scheduled" | "expired" | "disabled"
     code_count: int | None  # the store's own count of codes, if it reports one
     count_exact: bool = True  # False when the store says the count is a lower bound
+    #: Codes created in this source must start with it (compared case-insensitively);
+    #: "" when any code fits (a Shopify discount).
+    code_prefix: str = ""
 
     @property
     def usable(self) -> bool:
@@ -93,9 +106,12 @@ class CodeSource:
 class ShopCode:
     """One code as the store knows it."""
 
-    code: str
+    code: str  # as the store spells it (WooCommerce lower-cases codes)
     platform_id: str  # e.g. "gid://shopify/DiscountRedeemCode/456"
     usage_count: int | None = None
+    #: Why the store would refuse this code now ("expired", "used up"), or None when it
+    #: takes it. Shopify codes share their discount's status; WooCommerce coupons have their own.
+    unusable: str | None = None
 
 
 class CodeStream(Protocol):
@@ -138,6 +154,16 @@ class OrderWithCodes:
     cancelled: bool = False
     test: bool = False
     updated_at: datetime | None = None
+    refunded: Decimal = Decimal(0)  # refunded so far, in the shop currency
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """A webhook the store sends to a URI, as the store lists it."""
+
+    id: str  # the store's id of the subscription
+    topic: str  # the platform's topic name as deliveries carry it, e.g. "orders/paid"
+    uri: str
 
 
 @dataclass(frozen=True)
@@ -172,7 +198,12 @@ class Shop(Protocol):
         ...
 
     def iter_orders(self, since: datetime, codes: Iterable[str] = ()) -> Iterator[OrderWithCodes]:
-        """Orders updated since ``since`` that used a code (optionally one of ``codes``)."""
+        """Orders updated since ``since`` that used a code (optionally one of ``codes``).
+
+        ``financial_status`` is the platform's word, lower-case, except that an order
+        that was never paid says ``"unpaid"``; ``total`` is after refunds where the
+        platform reports them with the order.
+        """
         ...
 
     def create_codes(self, source: CodeSource, codes: Sequence[str]) -> CreationResult:
@@ -180,5 +211,24 @@ class Shop(Protocol):
         ...
 
     def disable_codes(self, source: CodeSource, codes: Sequence[str]) -> None:
-        """Make the given codes unusable in the store (Shopify: delete the redeem codes)."""
+        """Make the given codes unusable in the store; codes already gone are ignored.
+
+        Shopify deletes the redeem codes; WooCommerce moves the coupons to the trash.
+        """
+        ...
+
+    def order(self, platform_id: str) -> OrderWithCodes | None:
+        """One order as the store sees it now (None: no such order)."""
+        ...
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook subscription of this app in the store."""
+        ...
+
+    def subscribe_webhook(self, topic: str, uri: str) -> WebhookSubscription:
+        """Ask the store to send ``topic`` deliveries to ``uri``."""
+        ...
+
+    def unsubscribe_webhook(self, subscription: WebhookSubscription) -> None:
+        """Stop a subscription (one already gone is not an error)."""
         ...

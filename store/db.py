@@ -223,6 +223,17 @@ CONSTRAINT_MEANINGS = {
     "uq_workflow_stages_campaign_id_key": (
         "Another command changed the campaign's stages at the same moment; " + _AGAIN
     ),
+    "uq_portal_access_membership_id": (
+        "Another command made the creator's first page link at the same moment; " + _AGAIN
+    ),
+    "uq_portal_access_portal_id": (
+        "A new page link drew the random id of another creator's link; " + _AGAIN
+    ),
+    # Inserts skip a known delivery id (ON CONFLICT DO NOTHING); kept for completeness.
+    "uq_webhook_inbox_platform_store_name_delivery_id": (
+        "The store sent the same webhook delivery twice at the same moment; it is stored once, "
+        "nothing else to do"
+    ),
 }
 
 #: The handle services pass around; only ``store`` looks inside it.

@@ -60,6 +60,8 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321's limit on a forward path
 MAX_FIRST_NAME_LENGTH = 100
 #: A store's name, the key of its ``[stores.NAME]`` table (sync.config checks it).
 MAX_STORE_NAME_LENGTH = 64
+#: A webhook delivery or event id as a store sends it (Shopify: a UUID; room to spare).
+MAX_DELIVERY_ID_LENGTH = 100
 #: A code pool key for incentives not linked to a store: their codes are
 #: unique among themselves, separately from every store's codes.
 LOCAL_SCOPE = ""

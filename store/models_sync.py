@@ -7,6 +7,7 @@
 - ``ShopOrder`` / ``OrderCode``: store orders that used pool codes, for revenue.
 - ``CodeRequest``: a code promosync asked the store to create, recorded *before* the
   call, so a crash between asking and hearing back is reconciled on the next run.
+- ``WebhookDelivery``: a verified webhook delivery in the inbox, until it is processed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.models import (
     MAX_CODE_KEY_LENGTH,
     MAX_CODE_LENGTH,
+    MAX_DELIVERY_ID_LENGTH,
     MAX_STORE_NAME_LENGTH,
     Base,
     utcnow,
@@ -96,6 +98,11 @@ class ShopOrder(Base):
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     test: Mapped[bool] = mapped_column(Boolean, default=False)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the store has refunded of ``total`` so far (revenue is total - refunded).
+    refunded: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    # The order's own last-change time in the store: an older copy (a late webhook, a
+    # replay) never overwrites a newer one.
+    source_updated_at: Mapped[datetime | None]
 
 
 class OrderCode(Base):
@@ -127,3 +134,36 @@ class CodeRequest(Base):
     state: Mapped[str] = mapped_column(String(16), default="requested")  # requested|created|failed
     error: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+#: Inbox states: waiting (or retrying), applied, or given up after too many attempts.
+INBOX_STATES = ("pending", "done", "failed")
+
+
+class WebhookDelivery(Base):
+    """A verified webhook delivery, stored before it is answered and applied later.
+
+    One row per delivery id (a store's retries of one delivery repeat it); the
+    event id and trigger time are kept beside it for ordering and duplicates.
+    """
+
+    __tablename__ = "webhook_inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "store_name", "delivery_id"),
+        Index("ix_webhook_inbox_status_triggered_at", "status", "triggered_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    store_name: Mapped[str] = mapped_column(String(MAX_STORE_NAME_LENGTH))
+    delivery_id: Mapped[str] = mapped_column(String(MAX_DELIVERY_ID_LENGTH))
+    event_id: Mapped[str | None] = mapped_column(String(MAX_DELIVERY_ID_LENGTH))
+    topic: Mapped[str] = mapped_column(String(64))
+    triggered_at: Mapped[datetime]  # when the store says the event happened
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # INBOX_STATES
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # after a failure: not before this
+    processed_at: Mapped[datetime | None]

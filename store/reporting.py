@@ -18,7 +18,9 @@ from store.models import Assignment, Code, Creator, Incentive, Membership
 from store.models_sync import OrderCode, ShopOrder, UsageObservation
 
 #: Orders whose money never arrived or went back are not revenue.
-NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED")
+#: Financial statuses of orders that bring no revenue; "UNPAID" is the neutral word
+#: platforms use for an order never paid (integrations.ports.Shop.iter_orders).
+NOT_REVENUE = ("REFUNDED", "VOIDED", "EXPIRED", "UNPAID")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class OrderUse:
     order_id: int
     processed_at: datetime
     currency: str
-    total: Decimal
+    total: Decimal  # after refunds
     is_revenue: bool  # not cancelled, not a test, not refunded, voided or expired
     codes: tuple[UsedCode, ...]  # every pool code it used (any campaign), first one first
 
@@ -110,6 +112,7 @@ def orders_using_codes(tx: Tx, campaign_id: int) -> list[OrderUse]:
             ShopOrder.processed_at,
             ShopOrder.currency,
             ShopOrder.total,
+            ShopOrder.refunded,
             is_revenue,
             Code.id,
             Code.incentive_id,
@@ -121,8 +124,9 @@ def orders_using_codes(tx: Tx, campaign_id: int) -> list[OrderUse]:
     )
     facts: dict[int, tuple[datetime, str, Decimal, bool]] = {}
     codes: dict[int, list[UsedCode]] = {}
-    for order_id, processed_at, currency, total, revenue, code_id, incentive_id in tx.execute(stmt):
-        facts.setdefault(order_id, (processed_at, currency, total, bool(revenue)))
+    for order_id, at, currency, total, refunded, revenue, code_id, incentive_id in tx.execute(stmt):
+        # Revenue is what stayed with the shop: the order's total less what was refunded.
+        facts.setdefault(order_id, (at, currency, total - refunded, bool(revenue)))
         codes.setdefault(order_id, []).append(UsedCode(code_id, incentive_id))
     return [OrderUse(order_id, *fact, tuple(codes[order_id])) for order_id, fact in facts.items()]
 

@@ -12,7 +12,7 @@ Sync runs live in :mod:`store.sync_runs`, links of incentives to discounts in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.chunks import chunked
 from store.db import Tx
@@ -45,6 +46,8 @@ from store.models_sync import (
 
 GONE_FROM_STORE = "gone from store"
 SOURCE_UNUSABLE = "discount is {status} in the store"
+#: A code the store holds but would refuse (a WooCommerce coupon expired, used up, drafted).
+CODE_UNUSABLE = "code is {why} in the store"
 
 
 _CODES = cast(Table, Code.__table__)
@@ -140,23 +143,19 @@ def upsert_page(
     codes: Sequence[tuple[str, str, str | None]],
     *,
     quarantine_reason: str | None = None,
+    holds: Mapping[str, str] | None = None,
 ) -> PageResult:
     """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool.
 
     New codes arrive quarantined when ``quarantine_reason`` says the source is
     unusable, so a pull that dies half-way never leaves claimable dead codes.
+    ``holds`` (code norm -> why) names codes the store holds but would refuse
+    (:data:`CODE_UNUSABLE`): they are quarantined, new or pooled, and codes seen
+    usable again are restored. A pooled code takes the store's spelling.
     """
+    holds = holds or {}
     existing = codes_by_norm(tx, scope, (norm for _, norm, _ in codes))
-    fixed: dict[str, object] = {
-        "incentive_id": incentive_id,
-        "scope": scope,
-        "status": "quarantined" if quarantine_reason else "available",
-        "quarantine_reason": quarantine_reason,
-        "origin": "store",
-        "missing_from_store": False,
-        "last_seen_run_id": run_id,
-        "created_at": utcnow(),
-    }
+    now = utcnow()
     new_rows: list[tuple[str, str, str | None]] = []
     added: set[str] = set()  # a repeat within the page is the same code
     foreign: list[str] = []
@@ -169,8 +168,21 @@ def upsert_page(
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
-            _seen(known, run_id, platform_id)
-    inserted = _insert_page(tx, fixed, new_rows) if new_rows else 0
+            _seen(known, run_id, platform_id, code, holds.get(norm))
+    inserted = 0
+    for reason, rows in _by_reason(new_rows, quarantine_reason, holds).items():
+        fixed: dict[str, object] = {
+            "incentive_id": incentive_id,
+            "scope": scope,
+            "status": "quarantined" if reason else "available",
+            "quarantine_reason": reason,
+            "origin": "store",
+            "missing_from_store": False,
+            "last_seen_run_id": run_id,
+            "created_at": now,
+        }
+        counted = _insert_page(tx, fixed, rows)
+        inserted = -1 if counted < 0 or inserted < 0 else inserted + counted
     if inserted != len(new_rows):
         # Another pull (or an upload) pooled some of these codes after they were looked up:
         # the insert skipped them, so settle them as codes found in the pool.
@@ -183,12 +195,32 @@ def upsert_page(
             elif row.last_seen_run_id == run_id:  # only this run stamps with its id
                 inserted += 1
             else:
-                _seen(row, run_id, platform_id)
+                _seen(row, run_id, platform_id, code, holds.get(norm))
     return PageResult(inserted, len(codes) - len(foreign), foreign)
 
 
-def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
-    """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone."""
+def _by_reason(
+    rows: Sequence[tuple[str, str, str | None]],
+    source_reason: str | None,
+    holds: Mapping[str, str],
+) -> dict[str | None, list[tuple[str, str, str | None]]]:
+    """New rows grouped by the quarantine reason they arrive with (None: available)."""
+    groups: dict[str | None, list[tuple[str, str, str | None]]] = {}
+    for row in rows:
+        reason = source_reason or (
+            CODE_UNUSABLE.format(why=holds[row[1]]) if row[1] in holds else None
+        )
+        groups.setdefault(reason, []).append(row)
+    return groups
+
+
+def _seen(
+    code: Code, run_id: int, platform_id: str | None, spelling: str, hold: str | None
+) -> None:
+    """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone.
+
+    ``hold`` is why the store would refuse the code now (None: it takes it).
+    """
     # Never lower the stamp: a concurrent pull that started later (a higher id) saw the
     # code too, and its finish_pull must not take the code for gone. Computed in SQL, so
     # the row's latest stamp counts, not the one read before the row lock was granted.
@@ -197,7 +229,15 @@ def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
     )
     code.platform_id = platform_id or code.platform_id
     code.missing_from_store = False
-    if code.status == "quarantined" and code.quarantine_reason == GONE_FROM_STORE:
+    if code.code != spelling:
+        code.code = spelling  # what the creator is shown is what the store holds
+    reason = code.quarantine_reason or ""
+    held_here = reason == GONE_FROM_STORE or (
+        reason.startswith("code is ") and reason.endswith(" in the store")
+    )
+    if hold is not None and (code.status == "available" or held_here):
+        code.status, code.quarantine_reason = "quarantined", CODE_UNUSABLE.format(why=hold)
+    elif hold is None and code.status == "quarantined" and held_here:
         code.status, code.quarantine_reason = "available", None
 
 
@@ -219,15 +259,29 @@ def finish_pull(
     usable: bool,
 ) -> Settled:
     """After a complete pull: settle codes the run did not see and the source's status."""
-    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope)
     # Seen by this run or by one that started after it (concurrent pulls) means present.
     unseen = or_(Code.last_seen_run_id.is_(None), Code.last_seen_run_id < run_id)
+    quarantined, flagged = mark_gone(tx, incentive_id, scope, unseen)
+    status = settle_source(
+        tx,
+        incentive_id,
+        scope,
+        source_status=source_status,
+        source_title=source_title,
+        usable=usable,
+    )
+    return Settled(quarantined + status.quarantined, flagged, status.restored)
+
+
+def mark_gone(tx: Tx, incentive_id: int, scope: str, which: ColumnElement[bool]) -> tuple[int, int]:
+    """Codes of the pool matching ``which`` are gone from the store: available ones are
+    quarantined, released ones flagged. Returns (quarantined, flagged)."""
+    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope, which)
     flagged = _changed(
         tx,
         update(Code)
         .where(
             mine,
-            unseen,
             Code.status.in_(("assigned", "revoked")),
             Code.missing_from_store.is_(False),
         )
@@ -236,11 +290,26 @@ def finish_pull(
     quarantined = _changed(
         tx,
         update(Code)
-        .where(mine, unseen, Code.status == "available")
+        .where(mine, Code.status == "available")
         .values(status="quarantined", quarantine_reason=GONE_FROM_STORE, missing_from_store=True),
     )
+    return quarantined, flagged
+
+
+def settle_source(
+    tx: Tx,
+    incentive_id: int,
+    scope: str,
+    *,
+    source_status: str,
+    source_title: str,
+    usable: bool,
+) -> Settled:
+    """Record a source's status; quarantine its available codes while it is unusable,
+    bring back the codes quarantined for that reason once it is usable again."""
+    mine = and_(Code.incentive_id == incentive_id, Code.scope == scope)
     unusable_reason = SOURCE_UNUSABLE.format(status=source_status)
-    restored = 0
+    restored = quarantined = 0
     if usable:
         restored = _changed(
             tx,
@@ -249,7 +318,7 @@ def finish_pull(
             .values(status="available", quarantine_reason=None),
         )
     else:
-        quarantined += _changed(
+        quarantined = _changed(
             tx,
             update(Code)
             .where(mine, Code.status == "available")
@@ -260,7 +329,7 @@ def finish_pull(
         .where(Incentive.id == incentive_id)
         .values(source_status=source_status, source_title=source_title)
     )
-    return Settled(quarantined, flagged, restored)
+    return Settled(quarantined, 0, restored)
 
 
 def _changed(tx: Tx, statement: Update) -> int:
@@ -331,19 +400,34 @@ class OrderFacts:
     cancelled: bool
     test: bool
     code_norms: tuple[str, ...]
+    refunded: Decimal = Decimal(0)
+    updated_at: datetime | None = None  # the order's last change in the store
 
 
 def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
-    """Insert or refresh an order and its codes (matched to pool codes); True if new."""
+    """Insert or refresh an order and its codes (matched to pool codes); True if new.
+
+    A copy older than the stored one (by the store's own ``updated_at``: a late webhook,
+    a replayed delivery) changes nothing.
+    """
     existing = tx.scalars(
         select(ShopOrder).where(
             ShopOrder.store_name == store_name, ShopOrder.platform_id == order.platform_id
         )
     ).one_or_none()
+    if (
+        existing is not None
+        and existing.source_updated_at is not None
+        and order.updated_at is not None
+        and order.updated_at < existing.source_updated_at
+    ):
+        return False
     row = existing or ShopOrder(store_name=store_name, platform_id=order.platform_id)
     row.name, row.processed_at, row.currency = order.name, order.processed_at, order.currency
     row.total, row.financial_status = order.total, order.financial_status
     row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()
+    row.refunded = order.refunded
+    row.source_updated_at = order.updated_at or row.source_updated_at
     if existing is None:
         tx.add(row)
     tx.flush()

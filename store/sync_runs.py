@@ -39,6 +39,87 @@ def running_runs(tx: Tx, store_name: str, kind: str, incentive_id: int | None) -
     return [RunningRun(i, o, h) for i, o, h in tx.execute(stmt.order_by(SyncRun.id)).all()]
 
 
+@dataclass(frozen=True)
+class RunningJob:
+    """A run row still marked running, with the job (store, kind, incentive) it belongs to."""
+
+    id: int
+    store_name: str
+    kind: str
+    incentive_id: int | None
+
+
+def running_jobs(tx: Tx, store_name: str | None = None) -> list[RunningJob]:
+    """Every run still marked running (of one store, or of all), oldest first."""
+    stmt = select(SyncRun.id, SyncRun.store_name, SyncRun.kind, SyncRun.incentive_id).where(
+        SyncRun.status == "running"
+    )
+    if store_name is not None:
+        stmt = stmt.where(SyncRun.store_name == store_name)
+    return [RunningJob(*row) for row in tx.execute(stmt.order_by(SyncRun.id)).all()]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as ``sync status`` shows it."""
+
+    id: int
+    store_name: str
+    kind: str
+    incentive_id: int | None
+    status: str  # running | ok | failed
+    owner: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    error: str | None
+    expected: int | None
+    fetched: int
+    stored: int
+    skipped: int
+    quarantined: int
+
+
+def latest_runs(tx: Tx, store_name: str | None = None) -> list[RunRecord]:
+    """Per job (store, kind, incentive): its last ``ok`` run, its last ``failed`` run and
+    every run still marked running, oldest first."""
+    last = (
+        select(func.max(SyncRun.id))
+        .where(SyncRun.status.in_(("ok", "failed")))
+        .group_by(SyncRun.store_name, SyncRun.kind, SyncRun.incentive_id, SyncRun.status)
+    )
+    running = select(SyncRun.id).where(SyncRun.status == "running")
+    if store_name is not None:
+        last = last.where(SyncRun.store_name == store_name)
+        running = running.where(SyncRun.store_name == store_name)
+    ids = sorted({*tx.scalars(last), *tx.scalars(running)})
+    records: list[RunRecord] = []
+    for chunk in chunked(ids):
+        rows = tx.execute(
+            select(
+                SyncRun.id,
+                SyncRun.store_name,
+                SyncRun.kind,
+                SyncRun.incentive_id,
+                SyncRun.status,
+                SyncRun.owner,
+                SyncRun.started_at,
+                SyncRun.finished_at,
+                SyncRun.heartbeat_at,
+                SyncRun.error,
+                SyncRun.expected,
+                SyncRun.fetched,
+                SyncRun.stored,
+                SyncRun.skipped,
+                SyncRun.quarantined,
+            )
+            .where(SyncRun.id.in_(chunk))
+            .order_by(SyncRun.id)
+        )
+        records += [RunRecord(**row._mapping) for row in rows]
+    return records
+
+
 def begin_run(
     tx: Tx, store_name: str, kind: str, incentive_id: int | None = None, *, owner: str | None = None
 ) -> int:

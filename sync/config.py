@@ -11,13 +11,12 @@ Secret values never appear in ``repr``, errors or logs.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -30,6 +29,7 @@ from pydantic import (
     field_validator,
 )
 
+from integrations.http import is_loopback
 from integrations.shopify.domain import SHOP_DOMAIN_EXAMPLE, normalize_shop
 from integrations.urls import redact_url
 from store.db import DEFAULT_DATABASE_ATTEMPTS, DEFAULT_DATABASE_URL, RetrySettings
@@ -126,12 +126,18 @@ class _Section(BaseModel):
 class ShopifyShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "shopify"``."""
 
+    #: The kinds of code source (fields of integrations.ports.SourceRef) this platform serves.
+    source_kinds: ClassVar[frozenset[str]] = frozenset({"discount_id", "discount_code"})
+
     platform: Literal["shopify"]
     shop: str
     access_token: SecretField = None
     client_id: str | None = None
     client_secret: SecretField = None
     webhook_secret: SecretField = None
+    # The secret before a rotation, accepted too while set (Shopify takes up to an hour
+    # to switch): remove it once deliveries are signed with the new one.
+    webhook_secret_previous: SecretField = None
     admin_api_url: str | None = None
     bulk_threshold: int = Field(default=10_000, ge=1)
 
@@ -154,11 +160,17 @@ class ShopifyShopConfig(_Section):
 class WooShopConfig(_Section):
     """``[stores.NAME]`` with ``platform = "woocommerce"``."""
 
+    source_kinds: ClassVar[frozenset[str]] = frozenset({"prefix", "code_ids"})
+
     platform: Literal["woocommerce"]
     url: str
     consumer_key: SecretField = None
     consumer_secret: SecretField = None
     webhook_secret: SecretField = None
+    #: "auto": HTTP Basic, switching to the query string when the host strips the header;
+    #: "basic" or "query" to fix one.
+    auth: Literal["auto", "basic", "query"] = "auto"
+    webhook_secret_previous: SecretField = None
 
     @field_validator("url")
     @classmethod
@@ -168,19 +180,19 @@ class WooShopConfig(_Section):
 
 ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
-#: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
-DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
-DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+#: Durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``, ``"30d"``).
+DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h|d)?")
+DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def seconds(value: Any) -> float:
-    """``30``, ``"30s"``, ``"2m"`` or ``"1h"`` as seconds (more than zero)."""
+    """``30``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"30d"`` as seconds (more than zero)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         amount = float(value)
     else:
         match = DURATION.fullmatch(value.strip()) if isinstance(value, str) else None
         if match is None:
-            raise ValueError('must be a duration such as "30s", "2m" or a number of seconds')
+            raise ValueError('must be a duration such as "30s", "2m", "30d" or a number of seconds')
         amount = float(match["amount"]) * DURATION_UNITS[match["unit"]]
     if amount <= 0:
         raise ValueError('must be longer than zero, e.g. "30s"')
@@ -215,17 +227,60 @@ class DaemonConfig(_Section):
     usage_every: float = 3600.0
     orders_every: float = 900.0
     revoke_every: float = 600.0
+    #: Apply the webhook inbox (``promosync sync inbox``).
+    inbox_every: float = 10.0
     #: Jobs one worker process runs at the same time.
     concurrency: Annotated[int, Field(ge=1, le=64, strict=True)] = 4
     #: A worker that has not shown life for this long is presumed dead; its job is retried.
     stalled_after: float = 30.0
 
     @field_validator(
-        "pull_every", "usage_every", "orders_every", "revoke_every", "stalled_after", mode="before"
+        "pull_every",
+        "usage_every",
+        "orders_every",
+        "revoke_every",
+        "inbox_every",
+        "stalled_after",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: Any) -> float:
         return seconds(value)
+
+
+#: How long a creator page link stays valid unless ``--expires`` or ``[portal]`` says otherwise.
+DEFAULT_LINK_LIFETIME = 30 * 86400.0
+#: The longest a link may live: a leaked link should not outlive a season's campaigns.
+MAX_LINK_LIFETIME = 366 * 86400.0
+
+
+def link_lifetime(value: Any) -> float:
+    """A link lifetime in seconds: a duration (``"30d"``) of at most ``MAX_LINK_LIFETIME``."""
+    amount = seconds(value)
+    if amount > MAX_LINK_LIFETIME:
+        raise ValueError(f'must be at most {MAX_LINK_LIFETIME / 86400:.0f} days, e.g. "30d"')
+    return amount
+
+
+class PortalConfig(_Section):
+    """``[portal]``: where creator pages are served, and the secret that signs their links.
+
+    Both are optional until a link is made (``promosync creators link``, ``{{portal_link}}``).
+    """
+
+    base_url: str | None = None
+    secret: SecretField = None
+    link_expires: float = DEFAULT_LINK_LIFETIME
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("link_expires", mode="before")
+    @classmethod
+    def _lifetime(cls, value: Any) -> float:
+        return link_lifetime(value)
 
 
 class Config(_Section):
@@ -234,6 +289,7 @@ class Config(_Section):
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
     retry: RetryConfig = Field(default_factory=RetryConfig)
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
+    portal: PortalConfig = Field(default_factory=PortalConfig)
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("stores")
@@ -303,20 +359,11 @@ def check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme == "https" and parts.hostname:
         return value.rstrip("/")
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return value.rstrip("/")
     raise ValueError(
         f"'{redact_url(value)}' must be an https:// URL (plain http:// only for loopback addresses)"
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def find_config_file(explicit: str | None) -> Path | None:

@@ -1,7 +1,7 @@
 """``promosync demo``: a whole promo-code incentive, start to finish, on a fresh SQLite file.
 
-It runs what a merchant would do, against the bundled local Shopify (real HTTP
-on loopback): codes generated in the store are pulled into a pool, creators are
+It runs what a merchant would do, against the bundled local Shopify or local
+WooCommerce (real HTTP on loopback): codes made in the store are pulled into a pool, creators are
 moved until the pool runs out (and the refusal that follows), more codes are
 generated in the store, a creator's view and e-mail are shown, two creators'
 audiences buy with their codes, and the report shows redemptions, revenue and ROI.
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from store import migrate
 from store.db import Database
 from sync import campaigns, creators, incentives, messages, moves, reports
 from sync.cli import report_view
-from sync.config import Config, Secret, ShopifyShopConfig
+from sync.config import Config, Secret, ShopifyShopConfig, WooShopConfig
 from sync.errors import OutOfCodes
 from sync.shops import open_shop
 from sync.shopsync import common, generate, link, orders, pull, usage
@@ -29,6 +30,8 @@ from sync.shopsync import common, generate, link, orders, pull, usage
 DEMO_DB_FILE = "promosync-demo.db"
 STORE_NAME = "main"
 DEMO_SHOP_CODES = ("SUMMER-7KQ2MX", "SUMMER-R4HT9C", "SUMMER-PW3ZNB", "SUMMER-XE8DJU")
+DEMO_WOO_PREFIX = "SUMMER-"
+DEMO_WOO_TEMPLATE = "summer-kit-template"
 DEMO_CREATORS = (
     ("maya.makes", "Maya"),
     ("leo_outdoors", "Leo"),
@@ -46,32 +49,48 @@ DEMO_ORDERS = ((0, Decimal("89.90")), (0, Decimal("45.00")), (2, Decimal("120.00
 LINE_WIDTH = report_view.DEFAULT_WIDTH
 
 
-def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Database:
-    """Run the demo against a fresh SQLite file at ``path``; returns the database."""
+@dataclass(frozen=True)
+class LocalStore:
+    """A local shop the demo runs against, and the merchant's hands on it."""
+
+    platform: str  # "Shopify" | "WooCommerce", for the narrative
+    source: str  # what the merchant made, e.g. "discount 'Summer kit 20% off'"
+    config: Config
+    ref: SourceRef
+    place_order: Callable[[str, Decimal], object]
+    codes_in_store: Callable[[], int]
+
+
+def run(
+    path: str = DEMO_DB_FILE, say: Callable[[str], None] = print, platform: str = "shopify"
+) -> Database:
+    """Run the demo against a fresh SQLite file at ``path``; returns the database.
+
+    ``platform`` names the local shop: ``"shopify"`` or ``"woocommerce"``.
+    """
     say = _wrapped(say)
     for suffix in ("", "-wal", "-shm"):
         Path(path + suffix).unlink(missing_ok=True)
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
     say(f"== A fresh database: {path}")
-    with SandboxShop(name="Sunny Outfitters") as sandbox, _local_shopify(sandbox) as config:
-        discount = sandbox.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
+    with LOCAL_STORES[platform]() as local:
         say(
-            f"== The merchant created discount 'Summer kit 20% off' with {len(DEMO_SHOP_CODES)} "
-            f"codes in their (local) Shopify admin"
+            f"== The merchant created {local.source} with {len(DEMO_SHOP_CODES)} codes in "
+            f"their (local) {local.platform} admin"
         )
-        with open_shop(config, STORE_NAME) as (store_name, shop):
-            _set_up(db, shop, say)
+        with open_shop(local.config, STORE_NAME) as (store_name, shop):
+            _set_up(db, shop, local, say)
             target = common.targets(db, store_name, "summer/kit")[0]
             result = pull.pull(db, shop, target)
             say(
-                f"== Pulled the discount's codes: {result.fetched} in Shopify, {result.new} new in "
+                f"== Pulled the codes: {result.fetched} in {local.platform}, {result.new} new in "
                 f"the pool (the codes stay secret until released)"
             )
             _move_everyone(db, say)
             made = generate.generate(db, shop, target, 3, prefix="SUMMER-")
             say(
-                f"== Generated {made.created} more codes in Shopify and pulled them; "
+                f"== Generated {made.created} more codes in {local.platform} and pulled them; "
                 "moving the rest"
             )
             _move_everyone(db, say)
@@ -79,14 +98,14 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
             for index, total in DEMO_ORDERS:
                 code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
                 assert code is not None
-                sandbox.place_order([code], total)
+                local.place_order(code, total)
             say(
-                f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; "
+                f"== {len(DEMO_ORDERS)} orders in {local.platform} used creators' codes; "
                 "syncing usage and orders"
             )
             usage.refresh_usage(db, shop, target)
             orders.pull_orders(db, shop, store_name)
-        say(f"   (the discount now has {len(sandbox.codes_of(discount))} codes in Shopify)")
+        say(f"   (the store now holds {local.codes_in_store()} codes of the pool's source)")
     say(report_view.render(reports.build(db, "summer")).rstrip("\n"))
     return db
 
@@ -116,21 +135,69 @@ def _wrapped(say: Callable[[str], None]) -> Callable[[str], None]:
 
 
 @contextmanager
-def _local_shopify(shop: SandboxShop) -> Iterator[Config]:
-    with serve(shop) as server:
-        yield Config(
-            stores={
-                STORE_NAME: ShopifyShopConfig(
-                    platform="shopify",
-                    shop=shop.domain,
-                    access_token=Secret(server.access_token, key="access_token"),
-                    admin_api_url=server.admin_api_url,
-                )
-            }
+def _local_shopify() -> Iterator[LocalStore]:
+    with SandboxShop(name="Sunny Outfitters") as sandbox, serve(sandbox) as server:
+        discount = sandbox.create_code_discount("Summer kit 20% off", codes=DEMO_SHOP_CODES)
+        yield LocalStore(
+            platform="Shopify",
+            source="discount 'Summer kit 20% off'",
+            config=Config(
+                stores={
+                    STORE_NAME: ShopifyShopConfig(
+                        platform="shopify",
+                        shop=sandbox.domain,
+                        access_token=Secret(server.access_token, key="access_token"),
+                        admin_api_url=server.admin_api_url,
+                    )
+                }
+            ),
+            ref=SourceRef(discount_code=DEMO_SHOP_CODES[0]),
+            place_order=lambda code, total: sandbox.place_order([code], total),
+            codes_in_store=lambda: len(sandbox.codes_of(discount)),
         )
 
 
-def _set_up(db: Database, shop: Shop, say: Callable[[str], None]) -> None:
+@contextmanager
+def _local_woocommerce() -> Iterator[LocalStore]:
+    from integrations.sandbox.woocommerce import SandboxWooShop
+    from integrations.sandbox.woocommerce import serve as serve_woo
+
+    sandbox = SandboxWooShop(name="Sunny Outfitters")
+    for code in DEMO_SHOP_CODES:
+        sandbox.add_coupon(code, "20", discount_type="percent", usage_limit=1)
+    sandbox.add_coupon(DEMO_WOO_TEMPLATE, "20", discount_type="percent", usage_limit=1)
+    with serve_woo(sandbox) as server:
+        yield LocalStore(
+            platform="WooCommerce",
+            source=f"coupons starting with {DEMO_WOO_PREFIX} (and a template coupon)",
+            config=Config(
+                stores={
+                    STORE_NAME: WooShopConfig(
+                        platform="woocommerce",
+                        url=server.base_url,
+                        consumer_key=Secret(server.consumer_key, key="consumer_key"),
+                        consumer_secret=Secret(server.consumer_secret, key="consumer_secret"),
+                    )
+                }
+            ),
+            ref=SourceRef(prefix=DEMO_WOO_PREFIX, template_code=DEMO_WOO_TEMPLATE),
+            place_order=lambda code, total: sandbox.place_order([code], total),
+            codes_in_store=lambda: sum(
+                1
+                for c in sandbox.coupons.values()
+                if c.code.startswith(DEMO_WOO_PREFIX.lower()) and c.code != DEMO_WOO_TEMPLATE
+            ),
+        )
+
+
+#: The local shops the demo runs against, by ``--platform``.
+LOCAL_STORES: dict[str, Callable[[], AbstractContextManager[LocalStore]]] = {
+    "shopify": _local_shopify,
+    "woocommerce": _local_woocommerce,
+}
+
+
+def _set_up(db: Database, shop: Shop, local: LocalStore, say: Callable[[str], None]) -> None:
     campaigns.create(db, "Summer launch", key="summer", currency="USD")
     incentives.add(
         db,
@@ -141,10 +208,10 @@ def _set_up(db: Database, shop: Shop, say: Callable[[str], None]) -> None:
         cost="8.50",
         timing="pre_payment",
     )
-    link.link(db, shop, STORE_NAME, "summer/kit", SourceRef(discount_code=DEMO_SHOP_CODES[0]))
+    link.link(db, shop, STORE_NAME, "summer/kit", local.ref)
     say(
         "== Campaign 'summer', incentive 'kit' (value 25.00, cost 8.50, released at pre_payment), "
-        "linked to the Shopify discount"
+        f"linked to the {local.platform} {local.source.split(' (')[0]}"
     )
     campaigns.set_status(db, "summer", "active")
     for handle, first_name in DEMO_CREATORS:

@@ -31,7 +31,15 @@ FIRST_NAME = "first_name"
 CAMPAIGN_NAME = "campaign_name"
 INCENTIVE_DESCRIPTION = "incentive_description"
 PROMO_CODE = "promo_code"
-SIMPLE_TAGS: tuple[str, ...] = (FIRST_NAME, CAMPAIGN_NAME, INCENTIVE_DESCRIPTION, PROMO_CODE)
+#: The creator's own page (``sync.portal.portal_link``): a signed, expiring URL.
+PORTAL_LINK = "portal_link"
+SIMPLE_TAGS: tuple[str, ...] = (
+    FIRST_NAME,
+    CAMPAIGN_NAME,
+    INCENTIVE_DESCRIPTION,
+    PROMO_CODE,
+    PORTAL_LINK,
+)
 
 OPEN, CLOSE = "{{", "}}"
 
@@ -102,12 +110,15 @@ class RenderContext:
 
     ``promo_codes`` maps each promo code incentive of the campaign to the creator's code,
     or to None while the code is not released to them (the tag then renders blank).
+    ``portal_link`` is the creator's page link, given by the caller only when the template
+    uses ``{{portal_link}}`` (:func:`uses_portal_link`), since making one needs ``[portal]``.
     """
 
     first_name: str
     campaign_name: str
     incentive_description: str
     promo_codes: Mapping[str, str | None] = field(default_factory=dict)
+    portal_link: str = ""
 
 
 class TemplateError(DomainError):
@@ -165,6 +176,11 @@ def promo_code_keys(template: Template, incentive_keys: Sequence[str]) -> frozen
     return frozenset(
         key for tag in template.tags if (key := _resolve_promo_key(tag, incentive_keys)) is not None
     )
+
+
+def uses_portal_link(template: Template) -> bool:
+    """True when the template holds ``{{portal_link}}`` (the caller must then make a link)."""
+    return any(tag.name == PORTAL_LINK and tag.key is None for tag in template.tags)
 
 
 def lint(
@@ -255,6 +271,7 @@ def _render_parts(
         FIRST_NAME: context.first_name,
         CAMPAIGN_NAME: context.campaign_name,
         INCENTIVE_DESCRIPTION: context.incentive_description,
+        PORTAL_LINK: context.portal_link,
     }
     for part in template.parts:
         if isinstance(part, str):

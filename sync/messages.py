@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from store import catalog
 from store.db import Database
-from sync import lookup, merge_tags, workflow
+from sync import lookup, merge_tags, portal, workflow
 from sync.campaigns import as_stages
+from sync.config import Config
 from sync.creators import view_in
 from sync.incentives import DISABLE_ON_DROP
 
@@ -38,8 +39,14 @@ def check(
     )
 
 
-def render(db: Database, campaign_key: str, handle: str, template: str) -> Rendered:
-    """The template as ``handle`` would receive it now; codes blank until released and due."""
+def render(
+    db: Database, campaign_key: str, handle: str, template: str, *, config: Config | None = None
+) -> Rendered:
+    """The template as ``handle`` would receive it now; codes blank until released and due.
+
+    ``{{portal_link}}`` gets a fresh link to the creator's page, made with ``config``'s
+    ``[portal]`` settings (``ConfigError`` naming the fix when they are missing).
+    """
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         view = view_in(tx, campaign, handle)
@@ -51,6 +58,11 @@ def render(db: Database, campaign_key: str, handle: str, template: str) -> Rende
         campaign_name=view.campaign_name,
         incentive_description=only.description if only else "",
         promo_codes={i.key: i.code for i in view.incentives},
+        portal_link=(
+            portal.portal_link(db, config or Config(), view.campaign, view.handle)
+            if merge_tags.uses_portal_link(parsed)
+            else ""
+        ),
     )
     blank = [
         f"{{{{promo_code.{i.key}}}}} renders blank: '{view.handle}' is at '{view.stage}' and the "

@@ -14,10 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from integrations.ports import Shop, ShopConfigError, ShopError, ShopReferenceError
 from integrations.retry import Profile, RetryPolicy, policy_for
-from sync.config import Config, ShopifyShopConfig
+from integrations.urls import redact_url
+from integrations.webhook_ports import WebhookIntake
+from sync.config import Config, ConfigError, Secret, ShopifyShopConfig, WooShopConfig
 from sync.errors import DomainError, UsageError
 
 
@@ -78,31 +81,14 @@ def open_shop(
     """The named store (or the only one), connected; closed afterwards.
 
     ``profile`` says who waits: ``"interactive"`` for commands, ``"daemon"`` for
-    background jobs; the budget of each is configured under ``[retry]``. ``waits``
-    replaces :data:`timing` (the daemon's sleep ends early when it is asked to stop).
+    background jobs; the budget of each is configured under ``[retry]``. The
+    implementation is chosen by the type of the store's config section. ``waits``
+    replaces :data:`timing` (the worker's sleep ends early when it is asked to stop).
     """
-    waits = waits or timing
     store_name, section = config.store(name)
-    if not isinstance(section, ShopifyShopConfig):
-        raise ShopMisconfigured(
-            f"Store '{store_name}' is a {section.platform} store: this promosync version syncs "
-            f"Shopify stores only (WooCommerce codes can be uploaded with `promosync codes upload`)"
-        )
-    from integrations.shopify.shop import ShopifyShop
-
+    opener = OPENERS[type(section)]
     with translated_errors(config, profile):
-        shop = ShopifyShop.connect(
-            shop=section.shop,
-            access_token=section.access_token.reveal() if section.access_token else None,
-            client_id=section.client_id,
-            client_secret=section.client_secret.reveal() if section.client_secret else None,
-            admin_api_url=section.admin_api_url,
-            bulk_threshold=section.bulk_threshold,
-            credential_hint=_hint(section),
-            retry=retry_policy(config, profile),
-            sleep=waits.sleep,
-            clock=waits.clock,
-        )
+        shop = opener(section, retry_policy(config, profile), waits or timing)
     try:
         with translated_errors(config, profile):
             yield store_name, shop
@@ -110,9 +96,101 @@ def open_shop(
         shop.close()
 
 
-def _hint(section: ShopifyShopConfig) -> str:
-    """What to check when Shopify refuses the credentials: the env var, if there is one."""
-    secret = section.access_token or section.client_secret
-    if secret is not None and secret.env_var:
-        return secret.env_var
-    return "the credentials in the config file"
+class ClosableShop(Shop, Protocol):
+    """A connected shop that holds an HTTP client until closed."""
+
+    def close(self) -> None: ...
+
+
+def _open_shopify(section: Any, retry: RetryPolicy, waits: Timing) -> ClosableShop:
+    from integrations.shopify.shop import ShopifyShop
+
+    assert isinstance(section, ShopifyShopConfig)
+    return ShopifyShop.connect(
+        shop=section.shop,
+        access_token=section.access_token.reveal() if section.access_token else None,
+        client_id=section.client_id,
+        client_secret=section.client_secret.reveal() if section.client_secret else None,
+        admin_api_url=section.admin_api_url,
+        bulk_threshold=section.bulk_threshold,
+        credential_hint=_hint(section.access_token or section.client_secret),
+        retry=retry,
+        sleep=waits.sleep,
+        clock=waits.clock,
+    )
+
+
+def _open_woocommerce(section: Any, retry: RetryPolicy, waits: Timing) -> ClosableShop:
+    from integrations.woocommerce.shop import WooShop
+
+    assert isinstance(section, WooShopConfig)
+    for key, secret in (
+        ("consumer_key", section.consumer_key),
+        ("consumer_secret", section.consumer_secret),
+    ):
+        if secret is None:
+            raise ConfigError(
+                f"WooCommerce store at {redact_url(section.url)} has no {key}: add "
+                f'{key} = "${{WC_{key.upper()}}}" to its '
+                f"[stores.NAME] table and export the variable"
+            )
+    assert section.consumer_key is not None and section.consumer_secret is not None
+    return WooShop.connect(
+        url=section.url,
+        consumer_key=section.consumer_key.reveal(),
+        consumer_secret=section.consumer_secret.reveal(),
+        auth=section.auth,
+        webhook_secret=section.webhook_secret.reveal() if section.webhook_secret else None,
+        credential_hint=_hint(section.consumer_key, section.consumer_secret),
+        retry=retry,
+        sleep=waits.sleep,
+        clock=waits.clock,
+    )
+
+
+#: Which platform package serves which config section: the one place that knows.
+OPENERS: dict[type, Callable[[Any, RetryPolicy, Timing], ClosableShop]] = {
+    ShopifyShopConfig: _open_shopify,
+    WooShopConfig: _open_woocommerce,
+}
+
+
+def _hint(*secrets: Secret | None) -> str:
+    """What to check when the store refuses the credentials: the env vars, if any."""
+    names = [secret.env_var for secret in secrets if secret is not None and secret.env_var]
+    return " and ".join(names) if names else "the credentials in the config file"
+
+
+@dataclass(frozen=True)
+class WebhookStore:
+    """A configured store that webhooks of one platform may come from."""
+
+    name: str
+    section: ShopifyShopConfig | WooShopConfig
+
+    def secrets(self) -> list[str]:
+        """The webhook secret, and the previous one while a rotation is under way.
+
+        Raises ``ConfigError`` (naming the variable, never the value) when one is unusable.
+        """
+        given = (self.section.webhook_secret, self.section.webhook_secret_previous)
+        return [secret.reveal() for secret in given if secret is not None]
+
+
+def webhook_intakes() -> dict[str, WebhookIntake]:
+    """The platforms whose webhooks promosync receives, by platform name.
+
+    WooCommerce joins when its intake exists; until then its route answers 404.
+    """
+    from integrations.shopify.webhooks import ShopifyWebhooks
+
+    return {"shopify": ShopifyWebhooks()}
+
+
+def webhook_stores(config: Config, platform: str) -> dict[str, WebhookStore]:
+    """The configured stores of ``platform``, by the identity their deliveries carry."""
+    found: dict[str, WebhookStore] = {}
+    for name, section in config.stores.items():
+        if isinstance(section, ShopifyShopConfig) and platform == "shopify":
+            found[section.shop] = WebhookStore(name, section)
+    return found

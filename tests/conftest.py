@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+import store.models_portal  # noqa: F401  (so truncation covers the creator page table)
 import store.models_sync  # noqa: F401  (so truncation covers the sync tables)
 from store import migrate, scratch
 from store.db import Database

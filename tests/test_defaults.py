@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import chunks, db, models, pool
-from sync import codegen, codes_input, config, incentives, workflow
+from sync import codegen, codes_input, config, incentives, portal, portal_tokens, workflow
+from sync import inbox as inbox_service
 from sync.shopsync import generate, link, orders, runs
+from sync.web import inbox_writer, webhooks
 
 
 def test_domain_and_job_defaults() -> None:
@@ -25,5 +27,14 @@ def test_domain_and_job_defaults() -> None:
     assert orders.FIRST_RUN_HISTORY == timedelta(days=60)
     assert (generate.MAX_ROUNDS, generate.MAX_GENERATE) == (5, 100_000)
     assert chunks.PARAMETER_CHUNK == 5_000
-    assert runs.STALE_AFTER == timedelta(minutes=15)
+    assert (runs.LOCK_POLL_SECONDS, runs.HOLDER_GRACE_SECONDS) == (0.5, 2.0)
     assert link.LINK_ATTEMPTS == 3
+    assert config.DEFAULT_LINK_LIFETIME == 30 * 86400 and config.MAX_LINK_LIFETIME == 366 * 86400
+    assert (portal_tokens.PORTAL_ID_BYTES, portal_tokens.MIN_SECRET_LENGTH) == (16, 32)
+    assert portal.PAGE_PREFIX == "/c/"
+    assert webhooks.MAX_BODY_BYTES == 1024 * 1024
+    assert inbox_writer.MAX_BATCH == 256
+    assert (inbox_service.MAX_ATTEMPTS, inbox_service.BATCH) == (5, 500)
+    assert inbox_service.RETRY_AFTER == timedelta(seconds=10)
+    assert inbox_service.KEEP_DONE == timedelta(days=7)
+    assert models.MAX_DELIVERY_ID_LENGTH == 100

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 import httpx
 
-from integrations.shopify.classify import error_for_response, json_object
+from integrations.http import json_object
+from integrations.shopify.classify import error_for_response
 from integrations.shopify.errors import (
     ErrorContext,
     ServerError,

@@ -7,13 +7,10 @@
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
+from integrations.http import retry_after_seconds
 from integrations.shopify.errors import (
     AuthenticationError,
     ErrorContext,
@@ -66,9 +63,11 @@ def error_for_response(
     if status in _SHOP_UNAVAILABLE:
         return ShopNotFound(ctx, _SHOP_UNAVAILABLE[status])
     if status == 429:
-        return RateLimitedError(ctx, _retry_after(headers, now) or DEFAULT_RETRY_AFTER_SECONDS)
+        return RateLimitedError(
+            ctx, retry_after_seconds(headers, now) or DEFAULT_RETRY_AFTER_SECONDS
+        )
     if status >= 500:
-        return ServerError(ctx, f"HTTP {status}", _retry_after(headers, now))
+        return ServerError(ctx, f"HTTP {status}", retry_after_seconds(headers, now))
     if status >= 300 or payload is None:
         detail = "not a GraphQL JSON body" if payload is None else f"HTTP {status}"
         if 200 <= status < 300:
@@ -100,15 +99,6 @@ def _graphql_error(ctx: ErrorContext, errors: Any, payload: Mapping[str, Any]) -
     return GraphQLError(ctx, code, message)
 
 
-def json_object(response: httpx.Response) -> dict[str, Any] | None:
-    """The response body as a JSON object, or None when it is not one (a proxy page, a list)."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
 def throttle_wait(extensions: Mapping[str, Any] | None) -> float:
     """Seconds until the bucket holds the requested cost: (requested - available) / rate.
 
@@ -125,22 +115,6 @@ def throttle_wait(extensions: Mapping[str, Any] | None) -> float:
     if rate <= 0:
         return DEFAULT_RETRY_AFTER_SECONDS
     return max(MIN_THROTTLE_WAIT_SECONDS, (requested - available) / rate)
-
-
-def _retry_after(headers: Mapping[str, str], now: float | None) -> float | None:
-    """``Retry-After`` as seconds: either a number or an HTTP date (RFC 9110 §10.2.3)."""
-    raw = headers.get("retry-after")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw).timestamp()
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when - (time.time() if now is None else now))
 
 
 def _graphql_request_id(payload: Mapping[str, Any] | None) -> str | None:

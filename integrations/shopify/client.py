@@ -23,9 +23,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from integrations.http import json_object
 from integrations.retry import RetryPolicy
 from integrations.shopify.auth import Auth
-from integrations.shopify.classify import error_for_response, json_object
+from integrations.shopify.classify import error_for_response
 from integrations.shopify.domain import API_VERSION, graphql_url, normalize_shop
 from integrations.shopify.errors import (
     AuthenticationError,
@@ -52,9 +53,18 @@ Clock = Callable[[], float]
 
 
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (where the OAuth token endpoint lives)."""
+    """``scheme://host[:port]`` of ``url``."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def admin_root_of(endpoint: str) -> str:
+    """Where the shop's ``/admin/...`` paths live, given its GraphQL endpoint: the origin
+    for ``https://{shop}/admin/api/...``, and the path prefix too when a proxy or the local
+    Shopify serves the shop below one (``http://127.0.0.1:8123/{shop}/admin/api/...``)."""
+    path = urlsplit(endpoint).path
+    prefix, found, _ = path.partition("/admin/api/")
+    return origin_of(endpoint) + (prefix if found else "")
 
 
 @dataclass

@@ -7,7 +7,8 @@ One tree; callers catch the branch they can act on::
     │   ├── AuthenticationError       HTTP 401 / refused client credentials
     │   ├── MissingScopeError         HTTP 403 / ACCESS_DENIED: the app lacks an access scope
     │   ├── ShopNotFound              HTTP 404 / 402 (frozen) / 423 (locked)
-    │   └── InvalidReference          a discount id that is not a Shopify discount gid
+    │   ├── InvalidReference          a discount id that is not a Shopify discount gid
+    │   └── UnsupportedReference      a coupon prefix, coupon ids or a template coupon
     ├── TransientError                retried by the RetryPolicy
     │   ├── ThrottledError            GraphQL THROTTLED (HTTP 200); waits for the bucket to refill
     │   ├── RateLimitedError          HTTP 429; waits Retry-After
@@ -36,39 +37,16 @@ exception: the context holds no credentials and the response object is not kept.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
+from integrations.http import ErrorContext, clip_detail
 from integrations.ports import ShopConfigError, ShopError, ShopReferenceError
 
-# Upper bound on how much server-provided text goes into one message.
-_MAX_DETAIL_CHARS = 300
+__all__ = ["ErrorContext", "clip_detail"]  # shared with every platform: integrations.http
 
-
-@dataclass(frozen=True)
-class ErrorContext:
-    """The input that caused an error. Holds no credentials by construction."""
-
-    shop: str
-    operation: str
-    credential_hint: str = "SHOPIFY_ACCESS_TOKEN"  # what the merchant should check on 401
-    status: int | None = None
-    request_id: str | None = None
-    url: str | None = None  # the URL called, without credentials or query (redact_url)
-
-    def with_response(self, status: int | None, request_id: str | None) -> ErrorContext:
-        """The same context, completed with what a response told us."""
-        return replace(self, status=status, request_id=request_id or self.request_id)
-
-    def where(self) -> str:
-        """``brand.myshopify.com at URL (operation X, HTTP 401, request id abc)``."""
-        parts = [f"operation {self.operation}"]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.request_id:
-            parts.append(f"request id {self.request_id}")
-        at = f" at {self.url}" if self.url else ""
-        return f"{self.shop}{at} ({', '.join(parts)})"
+#: What to check on a 401 when the context names nothing more precise.
+SHOPIFY_TOKEN_HINT = "SHOPIFY_ACCESS_TOKEN"
 
 
 class ShopifyError(ShopError):
@@ -127,7 +105,7 @@ class AuthenticationError(ShopifyConfigError):
         super().__init__(
             context,
             "Shopify rejected the access token",
-            f"check {context.credential_hint}",
+            f"check {context.credential_hint or SHOPIFY_TOKEN_HINT}",
         )
 
     @classmethod
@@ -170,6 +148,18 @@ class InvalidReference(ShopifyConfigError):
             f"{value!r} is not a Shopify discount id",
             "use gid://shopify/DiscountCodeNode/N, gid://shopify/DiscountNode/N or the "
             "number N from the discount's admin URL, or name the discount by one of its codes",
+        )
+
+
+class UnsupportedReference(ShopifyConfigError):
+    """A kind of source reference Shopify has no use for (coupon prefixes, ids, templates)."""
+
+    def __init__(self, context: ErrorContext, what: str) -> None:
+        super().__init__(
+            context,
+            f"Shopify discounts cannot be named by {what}",
+            "name the discount with --discount-id GID or --discount-code CODE (coupon "
+            "prefixes, coupon ids and template coupons are for WooCommerce stores)",
         )
 
 
@@ -303,9 +293,3 @@ def parse_user_errors(raw: Sequence[Mapping[str, Any]] | None) -> list[UserError
         )
         for item in raw or ()
     ]
-
-
-def clip_detail(text: str) -> str:
-    """Server-provided text as one bounded line, fit for a message."""
-    text = " ".join(text.split())  # keep messages on one line
-    return text if len(text) <= _MAX_DETAIL_CHARS else text[: _MAX_DETAIL_CHARS - 1] + "…"

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from integrations.ports import CodeSource, OrderWithCodes, ShopCode, ShopInfo, UsageObservation
+from integrations.ports import (
+    CodeSource,
+    OrderWithCodes,
+    ShopCode,
+    ShopInfo,
+    UsageObservation,
+    WebhookSubscription,
+)
 from integrations.shopify.gid import discount_code_node_gid
 from integrations.shopify.queries import CODE_DISCOUNT_TYPES
 
@@ -124,6 +131,7 @@ def order_with_codes(node: Mapping[str, Any]) -> OrderWithCodes:
     the shop currency, after discounts (before later refunds or edits).
     """
     money = node["totalPriceSet"]["shopMoney"]
+    refunded = (node.get("totalRefundedSet") or {}).get("shopMoney") or {}
     return OrderWithCodes(
         platform_id=str(node["id"]),
         name=str(node["name"]),
@@ -135,6 +143,7 @@ def order_with_codes(node: Mapping[str, Any]) -> OrderWithCodes:
         cancelled=node.get("cancelledAt") is not None,
         test=bool(node.get("test")),
         updated_at=parse_datetime(node["updatedAt"]) if node.get("updatedAt") else None,
+        refunded=Decimal(str(refunded.get("amount") or 0)),
     )
 
 
@@ -153,3 +162,21 @@ def shopify_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("datetimes passed to Shopify must be timezone-aware")
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def webhook_subscription(node: Mapping[str, Any]) -> WebhookSubscription:
+    """A ``WebhookSubscription`` node → its id, topic (``orders/paid`` form) and URI."""
+    return WebhookSubscription(
+        id=str(node["id"]), topic=topic_name(str(node["topic"])), uri=str(node["uri"])
+    )
+
+
+def topic_enum(topic: str) -> str:
+    """``orders/paid`` → ``ORDERS_PAID`` (``WebhookSubscriptionTopic``)."""
+    return topic.replace("/", "_").upper()
+
+
+def topic_name(enum: str) -> str:
+    """``ORDERS_PAID`` → ``orders/paid``; the first underscore separates the resource."""
+    resource, _, action = enum.lower().partition("_")
+    return f"{resource}/{action}"

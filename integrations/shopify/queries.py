@@ -213,13 +213,7 @@ query PollJob($id: ID!) {
 """,
 )
 
-ORDERS_WITH_CODES = Operation(
-    "OrdersWithDiscountCodes",
-    """
-query OrdersWithDiscountCodes($query: String!, $first: Int!, $after: String) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
+_ORDER_FIELDS = """
       id
       name
       processedAt
@@ -229,7 +223,62 @@ query OrdersWithDiscountCodes($query: String!, $first: Int!, $after: String) {
       displayFinancialStatus
       discountCodes
       totalPriceSet { shopMoney { amount currencyCode } }
-    }
+      totalRefundedSet { shopMoney { amount currencyCode } }
+"""
+
+ORDERS_WITH_CODES = Operation(
+    "OrdersWithDiscountCodes",
+    f"""
+query OrdersWithDiscountCodes($query: String!, $first: Int!, $after: String) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {_ORDER_FIELDS} }}
+  }}
+}}
+""",
+)
+
+ORDER_BY_ID = Operation(
+    "OrderById",
+    f"""
+query OrderById($id: ID!) {{
+  order(id: $id) {{ {_ORDER_FIELDS} }}
+}}
+""",
+)
+
+WEBHOOKS_PAGE_SIZE = 100
+WEBHOOK_SUBSCRIPTIONS = Operation(
+    "WebhookSubscriptions",
+    """
+query WebhookSubscriptions($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id topic uri }
+  }
+}
+""",
+)
+
+SUBSCRIBE_WEBHOOK = Operation(
+    "SubscribeWebhook",
+    """
+mutation SubscribeWebhook($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}
+""",
+)
+
+UNSUBSCRIBE_WEBHOOK = Operation(
+    "UnsubscribeWebhook",
+    """
+mutation UnsubscribeWebhook($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
   }
 }
 """,
@@ -248,4 +297,8 @@ ALL_OPERATIONS = (
     DELETE_REDEEM_CODES,
     POLL_JOB,
     ORDERS_WITH_CODES,
+    ORDER_BY_ID,
+    WEBHOOK_SUBSCRIPTIONS,
+    SUBSCRIBE_WEBHOOK,
+    UNSUBSCRIBE_WEBHOOK,
 )

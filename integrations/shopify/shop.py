@@ -19,6 +19,7 @@ from integrations.ports import (
     ShopInfo,
     SourceRef,
     UsageObservation,
+    WebhookSubscription,
 )
 from integrations.retry import RetryPolicy
 from integrations.shopify import mapping, queries
@@ -30,13 +31,14 @@ from integrations.shopify.auth import (
     ClientCredentials,
     StaticToken,
 )
-from integrations.shopify.client import DEFAULT_TIMEOUT, ShopifyClient, origin_of
+from integrations.shopify.client import DEFAULT_TIMEOUT, ShopifyClient, admin_root_of
 from integrations.shopify.codes import BulkCodeStream, CursorCodeStream
 from integrations.shopify.domain import graphql_url, normalize_shop
 from integrations.shopify.errors import (
     ErrorContext,
     InvalidReference,
     NotFound,
+    UnsupportedReference,
     UserErrors,
     parse_user_errors,
 )
@@ -104,8 +106,8 @@ class ShopifyShop:
         """Build a store from configuration: a static token, or client id + secret.
 
         ``admin_api_url`` replaces the endpoint (local sandbox, proxy); the OAuth
-        token endpoint then lives on the same origin. Without ``http_client`` one
-        is built here and closed by :meth:`close`.
+        token endpoint then lives beside it (same origin and path prefix). Without
+        ``http_client`` one is built here and closed by :meth:`close`.
         """
         domain = normalize_shop(shop)
         endpoint = admin_api_url or graphql_url(domain)
@@ -118,7 +120,7 @@ class ShopifyShop:
         elif client_id and client_secret and not access_token:
             auth = ClientCredentials(
                 http=http_client,
-                token_url=origin_of(endpoint) + TOKEN_PATH,
+                token_url=admin_root_of(endpoint) + TOKEN_PATH,
                 shop=domain,
                 client_id=client_id,
                 client_secret=client_secret,
@@ -171,6 +173,14 @@ class ShopifyShop:
 
     def resolve_source(self, ref: SourceRef) -> CodeSource:
         """Find the code discount named by a gid (either family), its number or one of its codes."""
+        unsupported = (
+            ("a coupon code prefix", ref.prefix),
+            ("coupon ids", ref.code_ids),
+            ("a template coupon", ref.template_code),
+        )
+        for what, given in unsupported:
+            if given:
+                raise UnsupportedReference(self._context(queries.DISCOUNT_STATUS), what)
         if ref.discount_id:
             return self._source_by_id(ref.discount_id)
         if ref.discount_code:
@@ -257,6 +267,45 @@ class ShopifyShop:
         discount_id = discount_code_node_gid(source.platform_id)
         for batch in _chunks(ids, BULK_DELETE_BATCH):
             self._delete_batch(discount_id, batch)
+
+    def order(self, platform_id: str) -> OrderWithCodes | None:
+        """One order now (for its refunded total); None when Shopify has no such order."""
+        node = self.client.run(queries.ORDER_BY_ID, id=platform_id).get("order")
+        return None if node is None else mapping.order_with_codes(node)
+
+    def webhook_subscriptions(self) -> list[WebhookSubscription]:
+        """Every webhook subscription of the app, topics named as deliveries name them."""
+        found: list[WebhookSubscription] = []
+        after: str | None = None
+        while True:
+            connection = self.client.run(
+                queries.WEBHOOK_SUBSCRIPTIONS, first=queries.WEBHOOKS_PAGE_SIZE, after=after
+            )["webhookSubscriptions"]
+            found += [mapping.webhook_subscription(node) for node in connection["nodes"]]
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
+
+    def subscribe_webhook(self, topic: str, uri: str) -> WebhookSubscription:
+        """``webhookSubscriptionCreate(topic:, webhookSubscription: {uri:})`` (JSON format)."""
+        op = queries.SUBSCRIBE_WEBHOOK
+        payload = self.client.run(op, topic=mapping.topic_enum(topic), uri=uri)[
+            "webhookSubscriptionCreate"
+        ]
+        errors = parse_user_errors(payload.get("userErrors"))
+        if errors or not payload.get("webhookSubscription"):
+            raise UserErrors(self._context(op), errors)
+        return mapping.webhook_subscription(payload["webhookSubscription"])
+
+    def unsubscribe_webhook(self, subscription: WebhookSubscription) -> None:
+        """``webhookSubscriptionDelete``; a subscription already gone is not an error."""
+        op = queries.UNSUBSCRIBE_WEBHOOK
+        payload = self.client.run(op, id=subscription.id)["webhookSubscriptionDelete"]
+        errors = parse_user_errors(payload.get("userErrors"))
+        if errors and payload.get("deletedWebhookSubscriptionId") is None:
+            still_there = {s.id for s in self.webhook_subscriptions()}
+            if subscription.id in still_there:
+                raise UserErrors(self._context(op), errors)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import store.models_portal  # noqa: F401  (registers the creator page table)
 import store.models_sync  # noqa: F401  (registers the sync tables)
 from store import queue_schema
 from store.models import Base

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from sync import creators, moves
+from sync import config as config_module
+from sync import creators, moves, portal
 from sync.cli.app import App, pass_app
 from sync.errors import UsageError
 from sync.fields import check_handle
@@ -107,6 +108,60 @@ def show(app: App, campaign: str, handle: str) -> None:
         return "\n".join(lines)
 
     app.emit(view, text)
+
+
+def _lifetime(expires: str | None) -> float | None:
+    if expires is None:
+        return None
+    try:
+        return config_module.link_lifetime(expires)
+    except ValueError as error:
+        raise UsageError(f"--expires '{expires}' {error}") from None
+
+
+@group.command("link")
+@click.argument("campaign")
+@click.argument("handle")
+@click.option(
+    "--expires",
+    metavar="DURATION",
+    help="How long the link opens, e.g. 30d or 12h (default: [portal] link_expires, 30d).",
+)
+@click.option("--revoke", is_flag=True, help="Stop every link made so far (same as unlink).")
+@pass_app
+def link(app: App, campaign: str, handle: str, expires: str | None, revoke: bool) -> None:
+    """Print a signed, expiring link to the creator's own page (served by `promosync serve`)."""
+    if revoke:
+        if expires is not None:
+            raise UsageError("--expires makes no sense with --revoke: give one of them")
+        _unlink(app, campaign, handle)
+        return
+    made = portal.link(app.db, app.config, campaign, handle, lifetime=_lifetime(expires))
+    app.emit(made, made.url)
+    if app.interactive:
+        click.echo(
+            f"Opens {made.handle}'s page until {made.expires_at:%Y-%m-%d %H:%M} UTC; "
+            f"revoke with `promosync creators unlink {made.campaign} {made.handle}`.",
+            err=True,
+        )
+
+
+@group.command("unlink")
+@click.argument("campaign")
+@click.argument("handle")
+@pass_app
+def unlink(app: App, campaign: str, handle: str) -> None:
+    """Stop every page link made so far for the creator (a new `creators link` works again)."""
+    _unlink(app, campaign, handle)
+
+
+def _unlink(app: App, campaign: str, handle: str) -> None:
+    revoked = portal.revoke(app.db, campaign, handle)
+    app.emit(
+        revoked,
+        f"Every page link of '{revoked.handle}' in {revoked.campaign} made before now is "
+        "revoked; `promosync creators link` makes a new one.",
+    )
 
 
 LIST_COLUMNS = (

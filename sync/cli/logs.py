@@ -41,6 +41,12 @@ _VALUE_ECHOES = re.compile(
     r"^(?P<lead>\s*)(?P<tag>\[parameters:|DETAIL:|CONTEXT:).*$", re.MULTILINE
 )
 REDACTED = "(redacted)"
+# Credentials in a query string (WooCommerce's consumer_key/consumer_secret fallback, which
+# httpx logs with every request URL at INFO).
+_QUERY_SECRET = re.compile(
+    r"(?P<name>consumer_key|consumer_secret|access_token|client_secret)=[^&\s\"'#]*",
+    re.IGNORECASE,
+)
 
 
 def default_log_file() -> Path:
@@ -63,8 +69,10 @@ def configured_log_file(value: str, config_source: str | None) -> Path:
 
 
 def redact(text: str) -> str:
-    """``text`` without URL passwords and without database errors' echoed values."""
+    """``text`` without URL passwords or query-string credentials, and without database
+    errors' echoed values."""
     text = _URL_PASSWORD.sub(r"\g<head>***@", text)
+    text = _QUERY_SECRET.sub(r"\g<name>=***", text)
     return _VALUE_ECHOES.sub(rf"\g<lead>\g<tag> {REDACTED}", text)
 
 

@@ -28,6 +28,7 @@ from sync.cli import (
     serve,
     shared,
     stores,
+    webhooks,
 )
 from sync.cli.app import App
 from sync.cli.logs import LogSession
@@ -89,6 +90,7 @@ for module in (
     database,
     demo,
     stores,
+    webhooks,
     serve,
     run,
 ):

@@ -36,7 +36,7 @@ def group() -> None:
 @pass_app
 def render(app: App, campaign: str, handle: str, text: str | None, path: str | None) -> None:
     """Render a template for one creator, as they would receive it now."""
-    rendered = messages.render(app.db, campaign, handle, _template(text, path))
+    rendered = messages.render(app.db, campaign, handle, _template(text, path), config=app.config)
     app.emit(
         rendered, lambda: "\n".join([rendered.text, *(f"warning: {w}" for w in rendered.warnings)])
     )

@@ -17,7 +17,8 @@ from sync.web.app import WebContext, create_app
 def serve(app: App, host: str, port: int) -> None:
     """Serve promosync over HTTP until stopped (Ctrl-C or SIGTERM).
 
-    Routes: GET /healthz, GET /metrics.
+    Routes: GET /healthz, GET /metrics, GET /c/TOKEN (creator pages), POST /webhooks/shopify
+    (deliveries go to the inbox; `promosync sync inbox` or the worker applies them).
     """
     metrics.watch(app.db, app.config)
     web = create_app(WebContext(app.config, app.db))

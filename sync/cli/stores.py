@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from integrations.ports import SourceRef
+from sync.cli import sync_status
 from sync.cli.app import App, pass_app
 from sync.cli.progress import progress_bar
 from sync.errors import UsageError
-from sync.shops import open_shop
+from sync.shops import open_shop, webhook_intakes
 from sync.shopsync import common, generate, jobs, link, orders, revoke, stores, usage
 from sync.shopsync.runs import JobRunning, WaitForJob
 from sync.wording import plural
@@ -40,7 +41,8 @@ def stores_group() -> None:
 @click.argument("name", required=False)
 @pass_app
 def check(app: App, name: str | None) -> None:
-    """Connect and show the shop, API version and granted scopes (missing ones named).
+    """Connect and show the shop, its currency, the API (and WooCommerce) version, and what the
+    credentials may do: Shopify scopes, WooCommerce read/write (missing ones named).
 
     NAME is the store's [stores.NAME] table; it may be left out when only one is configured.
     """
@@ -52,23 +54,40 @@ def check(app: App, name: str | None) -> None:
         )
     with open_shop(app.config, name) as (store_name, shop):
         info = shop.check()
+        subscribed = shop.webhook_subscriptions()
+    ours = webhook_intakes()[info.platform].topics
+    webhooks = {
+        "subscribed": sorted({s.topic for s in subscribed if s.topic in ours}),
+        "missing": sorted(ours - {s.topic for s in subscribed}),
+    }
 
     def text() -> str:
         lines = [
             f"Store '{store_name}': {info.name} ({info.domain}), "
             f"{info.platform} API {info.api_version}, "
             f"currency {info.currency}",
-            "Granted scopes: " + (", ".join(sorted(info.granted_scopes)) or "none"),
+            "Granted: " + (", ".join(sorted(info.granted_scopes)) or "none"),
         ]
         if info.missing_scopes:
             lines.append(
-                "MISSING scopes: "
+                "MISSING: "
                 + ", ".join(sorted(info.missing_scopes))
-                + " — grant them to the app in the store admin and reinstall"
+                + " — grant them in the store admin (Shopify: the app's access scopes, then "
+                "reinstall; WooCommerce: a key with Read/Write permission)"
             )
+        lines.append(
+            "Webhooks subscribed: "
+            + (", ".join(webhooks["subscribed"]) or "none")
+            + (
+                f" (not subscribed: {', '.join(webhooks['missing'])}; "
+                f"see `promosync stores subscribe {store_name} --url URL`)"
+                if webhooks["missing"]
+                else ""
+            )
+        )
         return "\n".join(lines)
 
-    app.emit({"store": store_name, **info.__dict__}, text)
+    app.emit({"store": store_name, **info.__dict__, "webhooks": webhooks}, text)
     if info.missing_scopes:
         raise click.exceptions.Exit(2)
 
@@ -200,13 +219,36 @@ def revoke_(app: App, store_name: str | None, wait: bool) -> None:
     )
 
 
+#: The options that name a code source, and the SourceRef field each fills.
+SOURCE_OPTIONS = {
+    "--discount-id": "discount_id",
+    "--discount-code": "discount_code",
+    "--coupon-prefix": "prefix",
+    "--coupon-ids": "code_ids",
+}
+
+
 @click.command("link")
 @click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
 @click.option(
-    "--store", "store_name", help="Store name (default: the only Shopify store configured)."
+    "--store",
+    "store_name",
+    help="Store name (default: the only store whose platform takes the option given).",
 )
-@click.option("--discount-id", help="The discount's id, e.g. gid://shopify/DiscountCodeNode/123.")
-@click.option("--discount-code", help="Any code of the discount.")
+@click.option(
+    "--discount-id", help="Shopify: the discount's id, e.g. gid://shopify/DiscountCodeNode/123."
+)
+@click.option("--discount-code", help="Shopify: any code of the discount.")
+@click.option(
+    "--coupon-prefix",
+    help="WooCommerce: the coupons whose code starts with PREFIX (any case), e.g. summer-.",
+)
+@click.option("--coupon-ids", help="WooCommerce: these coupons, by id, e.g. 12,13,14.")
+@click.option(
+    "--template-coupon",
+    help="WooCommerce: a coupon whose settings `codes generate` copies (amount, type, "
+    "limits, expiry, restrictions).",
+)
 @click.option(
     "--force",
     is_flag=True,
@@ -220,35 +262,49 @@ def link_(
     store_name: str | None,
     discount_id: str | None,
     discount_code: str | None,
+    coupon_prefix: str | None,
+    coupon_ids: str | None,
+    template_coupon: str | None,
     force: bool,
 ) -> None:
-    """Link an incentive's pool to a code discount in a store.
+    """Link an incentive's pool to a code source in a store: a Shopify code discount,
+    or WooCommerce coupons chosen by code prefix or by id.
 
-    Codes already in the pool are checked against the discount first; linking
+    Codes already in the pool are checked against the source first; linking
     is refused when some are missing, unless --force.
     """
-    if (discount_id is None) == (discount_code is None):
-        raise UsageError("Name the discount one way: --discount-id GID or --discount-code CODE")
-    option, given = (
-        ("--discount-id", discount_id)
-        if discount_id is not None
-        else ("--discount-code", discount_code)
-    )
-    if not (given or "").strip():
+    given = {
+        option: value
+        for option, value in zip(
+            SOURCE_OPTIONS, (discount_id, discount_code, coupon_prefix, coupon_ids), strict=True
+        )
+        if value is not None
+    }
+    if len(given) != 1:
+        raise UsageError(
+            "Name the code source one way: --discount-id GID or --discount-code CODE "
+            "(Shopify), --coupon-prefix PREFIX or --coupon-ids ID,ID (WooCommerce)"
+        )
+    ((option, value),) = given.items()
+    if not value.strip():
         raise UsageError(
             f"{option} is empty: give the discount's id (e.g. gid://shopify/DiscountCodeNode/123) "
-            f"or one of its codes"
+            f"or one of its codes, or the coupons' code prefix or ids"
         )
-    name = stores.for_incentive(app.db, app.config, incentive, store_name)
+    if template_coupon is not None and not template_coupon.strip():
+        raise UsageError("--template-coupon is empty: give the code of an existing coupon")
+    kind = SOURCE_OPTIONS[option]
+    ids = tuple(part.strip() for part in value.split(",") if part.strip())
+    source_ref = SourceRef(
+        discount_id=discount_id,
+        discount_code=discount_code,
+        prefix=coupon_prefix,
+        code_ids=ids if kind == "code_ids" else (),
+        template_code=template_coupon,
+    )
+    name = stores.for_incentive(app.db, app.config, incentive, store_name, kind, option)
     with open_shop(app.config, name) as (_, shop):
-        result = link.link(
-            app.db,
-            shop,
-            name,
-            incentive,
-            SourceRef(discount_id=discount_id, discount_code=discount_code),
-            force=force,
-        )
+        result = link.link(app.db, shop, name, incentive, source_ref, force=force)
     codes_in_discount = (
         plural(result.code_count, "code") if result.code_count is not None else "codes not counted"
     )
@@ -303,6 +359,7 @@ def generate_(
 
 
 def register(cli: click.Group) -> None:
+    sync_group.add_command(sync_status.status_)
     cli.add_command(stores_group)
     cli.add_command(sync_group)
     incentives = cli.commands["incentives"]

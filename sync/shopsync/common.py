@@ -24,8 +24,9 @@ def no_progress(_: int) -> None:
 class NotLinked(DomainError):
     def __init__(self, ref: str) -> None:
         super().__init__(
-            f"Incentive '{ref}' is not linked to a store discount: link it with "
-            f"`promosync incentives link {ref} --discount-code CODE`"
+            f"Incentive '{ref}' is not linked to a store: link it with "
+            f"`promosync incentives link {ref} --discount-code CODE` (Shopify) or "
+            f"`--coupon-prefix PREFIX` (WooCommerce)"
         )
 
 

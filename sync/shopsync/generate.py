@@ -6,14 +6,16 @@ requests open; the next run pulls the pool first, settles those that reached
 the store, and asks again for the rest — reported apart from the new request,
 whose count is always what gets created. Codes the store refuses (``TAKEN``:
 someone else has it) are replaced by fresh ones, a bounded number of rounds.
+A source that holds only codes with a given prefix (WooCommerce coupons linked by
+prefix) gets codes with that prefix, or with a longer one the user names.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from integrations.ports import Shop
+from integrations.ports import CodeSource, Shop
 from store import events, shop_requests, shop_sync
 from store.db import Database, Tx
 from sync import codegen
@@ -73,6 +75,9 @@ def generate(
     pulls wait for a pull running elsewhere (refusing would strand codes just created).
     """
     prefix = check_request(count, prefix)
+    source = shop.source_status(target.source)
+    prefix = _prefix_within(target.ref, source, prefix)
+    target = replace(target, source=source)
     with sync_run(db, target.store_name, "generate", target.id, wait=wait) as run:
         run.count(expected=count)
         leftovers = _settle_leftovers(db, shop, target)
@@ -110,6 +115,23 @@ def generate(
                 f"a longer one"
             )
     return GenerateResult(target.ref, count, created, rounds, leftovers, dict(failures), pulled)
+
+
+def _prefix_within(ref: str, source: CodeSource, prefix: str) -> str:
+    """The prefix of new codes: the one asked for, which must extend the source's own
+    (a pool of coupons chosen by code prefix holds only codes that start with it)."""
+    required = source.code_prefix
+    if not required:
+        return prefix
+    if not prefix:
+        return codegen.check_prefix(required)
+    if not prefix.casefold().startswith(required.casefold()):
+        raise UsageError(
+            f"--prefix {prefix} does not start with '{required}', the code prefix the pool "
+            f"of '{ref}' is linked by: new codes would not belong to it; leave out --prefix "
+            f"or extend '{required}'"
+        )
+    return prefix
 
 
 def _fresh_codes(db: Database, target: Target, count: int, prefix: str) -> list[str]:

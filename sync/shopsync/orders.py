@@ -9,12 +9,13 @@ replay harmless.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from integrations.ports import OrderWithCodes, Shop
 from store import shop_sync
-from store.db import Database
+from store.db import Database, Tx
 from store.models import utcnow
 from sync.codes_input import normalize_code
 from sync.shopsync.common import Progress, no_progress
@@ -60,11 +61,8 @@ def pull_orders(
         def flush() -> None:
             nonlocal stored, new
             with db.transaction() as tx:
-                for order in batch:
-                    facts = _facts(order)
-                    if shop_sync.pooled_norms(tx, store_name, facts.code_norms):
-                        stored += 1
-                        new += shop_sync.upsert_order(tx, store_name, facts)
+                recorded = record_orders(tx, store_name, batch)
+                stored, new = stored + recorded.stored, new + recorded.new
                 run.count(fetched=seen, stored=stored)
                 run.beat(tx)
             progress(len(batch))
@@ -85,6 +83,27 @@ def pull_orders(
     return OrdersResult(store_name, since, seen, stored, new)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    stored: int  # orders that used at least one pool code
+    new: int
+
+
+def record_orders(tx: Tx, store_name: str, orders: Iterable[OrderWithCodes]) -> Recorded:
+    """Store the orders that used a pool code of ``store_name`` (upserts by order id).
+
+    The one place orders become redemptions and revenue: ``sync orders`` and the
+    webhook inbox both record through it.
+    """
+    stored = new = 0
+    for order in orders:
+        facts = _facts(order)
+        if shop_sync.pooled_norms(tx, store_name, facts.code_norms):
+            stored += 1
+            new += shop_sync.upsert_order(tx, store_name, facts)
+    return Recorded(stored, new)
+
+
 def _facts(order: OrderWithCodes) -> shop_sync.OrderFacts:
     return shop_sync.OrderFacts(
         platform_id=order.platform_id,
@@ -96,4 +115,6 @@ def _facts(order: OrderWithCodes) -> shop_sync.OrderFacts:
         cancelled=order.cancelled,
         test=order.test,
         code_norms=tuple(dict.fromkeys(normalize_code(c) for c in order.codes)),
+        refunded=order.refunded,
+        updated_at=order.updated_at,
     )

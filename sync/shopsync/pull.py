@@ -1,8 +1,10 @@
 """``sync pull``: bring a linked incentive's pool in step with its store discount.
 
 Each page is upserted in its own short transaction (codes stamped with the
-run's id). Only after the whole discount was read and the count matched the
-store's ``codesCount`` are codes the run did not see quarantined (available)
+run's id). Codes the store holds but would refuse (a WooCommerce coupon that
+expired or reached its usage limit) are quarantined as they are read. Only
+after the whole discount was read and the count matched the store's
+``codesCount`` are codes the run did not see quarantined (available)
 or flagged (already released). A failed or interrupted pull reports failure
 and leaves the pool holding only codes that really exist; running it again
 settles everything.
@@ -11,9 +13,10 @@ settles everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopCode
 from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
@@ -57,19 +60,9 @@ def pull(
         hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
         stream = shop.iter_codes(source)
         for page in stream:
-            rows = []
-            for found in page:
-                reason = check_code(found.code.strip())
-                if reason is not None:
-                    skipped += 1
-                    log.warning(
-                        "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
-                    )
-                    continue
-                rows.append(
-                    (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
-                )
-            result = _store_page(db, target, run, rows, hold)
+            rows, malformed = checked_rows(target.ref, page)
+            skipped += malformed
+            result = _store_page(db, target, run, rows, hold, holds_of(page))
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -116,15 +109,44 @@ def pull(
     )
 
 
+def checked_rows(ref: str, codes: Iterable[ShopCode]) -> tuple[list[tuple[str, str, str]], int]:
+    """``(code, code_norm, platform_id)`` of the store codes that can be pooled, and how
+    many could not (logged): every code that enters a pool from the store passes here."""
+    rows = []
+    skipped = 0
+    for found in codes:
+        reason = check_code(found.code.strip())
+        if reason is not None:
+            skipped += 1
+            log.warning("%s: skipped a store code that cannot be pooled: %s", ref, reason)
+            continue
+        rows.append((found.code.strip(), normalize_code(found.code.strip()), found.platform_id))
+    return rows, skipped
+
+
+def holds_of(codes: Iterable[ShopCode]) -> dict[str, str]:
+    """Code norm -> why the store would refuse it, for the codes it holds but marks unusable."""
+    return {
+        normalize_code(found.code.strip()): found.unusable
+        for found in codes
+        if found.unusable is not None and check_code(found.code.strip()) is None
+    }
+
+
 def _store_page(
-    db: Database, target: Target, run: Run, rows: list[tuple[str, str, str]], hold: str | None
+    db: Database,
+    target: Target,
+    run: Run,
+    rows: list[tuple[str, str, str]],
+    hold: str | None,
+    holds: dict[str, str],
 ) -> shop_sync.PageResult:
     """One page's upsert and the run's heartbeat: database work only, so it is replayed
     after a transient failure."""
 
     def store(tx: Tx) -> shop_sync.PageResult:
         result = shop_sync.upsert_page(
-            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
+            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold, holds=holds
         )
         run.beat(tx)
         return result

@@ -8,9 +8,9 @@ or waited for (:class:`WaitForJob`). The run row is written before the job start
 it ends ``ok`` when the block completes and ``failed`` (with a message safe to show)
 when anything escapes it, including Ctrl-C. A process that dies without either
 (kill -9, power loss) leaves a row marked running but loses its lock: the next run of
-the same job, holding the lock, knows that row is dead and marks it failed. Readers
-that hold no lock (``sync status``) judge liveness by the owner's process (same host)
-or a heartbeat younger than :data:`STALE_AFTER` (:func:`alive`).
+the same job, holding the lock, knows that row is dead and marks it failed; so does
+``sync status`` (:func:`reap_dead_runs`) for a running row whose job lock is free.
+Liveness is never guessed from heartbeat age: the lock is the proof.
 """
 
 from __future__ import annotations
@@ -22,18 +22,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from integrations.ports import ShopError
 from store import catalog, job_locks, sync_runs
 from store.db import Database, Tx
-from store.models import utcnow
 from sync.errors import DomainError, UsageError
 
 log = logging.getLogger(__name__)
 
-#: A run on another host that has not shown life for this long is presumed dead.
-STALE_AFTER = timedelta(minutes=15)
 PROCESS_DIED = "the process running it ended without finishing it (killed or crashed)"
 #: How often a waiting job asks again for the lock of the run it waits for.
 LOCK_POLL_SECONDS = 0.5
@@ -133,7 +129,7 @@ def sync_run(
             yield run
         except BaseException as error:
             with db.transaction() as tx:
-                sync_runs.finish_run(tx, run.id, "failed", _safe(error), **run.counts)
+                sync_runs.finish_run(tx, run.id, "failed", safe_message(error), **run.counts)
             raise
         if not run.finished:
             with db.transaction() as tx:
@@ -174,20 +170,24 @@ def _acquire(
 def running_elsewhere(
     db: Database, store_name: str, kind: str, incentive_id: int | None
 ) -> JobRunning:
-    """:class:`JobRunning` naming the job and the worker its live run row names."""
-    now = utcnow()
+    """:class:`JobRunning` naming the job and the worker its run row names.
+
+    The lock is held, so the newest row still running is the holder's (it marked older
+    ones failed when it began), unless its row is not written yet: then a leftover row
+    of a process gone from this host is not taken for it.
+    """
     with db.transaction() as tx:
         live = [
             r
             for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)
-            if alive(r.owner, r.heartbeat_at, now)
+            if not _gone_from_this_host(r.owner)
         ]
         refs = catalog.incentive_refs(tx, [incentive_id] if incentive_id is not None else [])
     incentive = refs.get(incentive_id, str(incentive_id)) if incentive_id is not None else None
     return JobRunning(store_name, kind, incentive, live[-1].owner if live else None)
 
 
-def _safe(error: BaseException) -> str:
+def safe_message(error: BaseException) -> str:
     """What may be kept on the run row: our own messages, else only the error's kind.
 
     Driver and library errors carry parameters (codes, URLs with credentials).
@@ -208,13 +208,36 @@ def _reap_unlocked(tx: Tx, store_name: str, kind: str, incentive_id: int | None)
         sync_runs.fail_runs(tx, dead, PROCESS_DIED)
 
 
-def alive(owner: str | None, heartbeat_at: datetime | None, now: datetime) -> bool:
-    """Whether a run's process may still be running it, judged without its lock:
-    the process exists (same host), else its heartbeat is recent."""
+def reap_dead_runs(db: Database, store_name: str | None = None) -> int:
+    """Mark failed every run still marked running whose job's lock is free: the process
+    that ran it is gone (a live run holds its lock). Returns how many were marked.
+
+    For readers such as ``sync status`` and the worker's health checks; a run of the job
+    does the same for its own job when it starts.
+    """
+    with db.transaction() as tx:
+        running = sync_runs.running_jobs(tx, store_name)
+    by_job: dict[tuple[str, str, int | None], list[int]] = {}
+    for row in running:
+        by_job.setdefault((row.store_name, row.kind, row.incentive_id), []).append(row.id)
+    reaped = 0
+    for (store, kind, incentive_id), ids in by_job.items():
+        lock = job_locks.try_lock(db, store, kind, incentive_id)
+        if lock is None:
+            continue  # alive: its process holds the lock
+        try:
+            with db.transaction() as tx:
+                sync_runs.fail_runs(tx, ids, PROCESS_DIED)
+        finally:
+            lock.release()
+        log.warning("%s %s: marked %d dead runs failed", store, kind, len(ids))
+        reaped += len(ids)
+    return reaped
+
+
+def _gone_from_this_host(owner: str | None) -> bool:
     host, _, pid = (owner or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        return _process_exists(int(pid))
-    return heartbeat_at is not None and now - heartbeat_at < STALE_AFTER
+    return host == socket.gethostname() and pid.isdigit() and not _process_exists(int(pid))
 
 
 def _process_exists(pid: int) -> bool:

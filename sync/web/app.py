@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 
 from store.db import Database
 from sync.config import Config
-from sync.web import health
+from sync.web import health, portal, webhooks
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class WebContext:
 RouteProvider = Callable[[WebContext], Sequence[BaseRoute]]
 
 #: Every feature's routes, in the order they are matched.
-PROVIDERS: tuple[RouteProvider, ...] = (health.routes,)
+PROVIDERS: tuple[RouteProvider, ...] = (health.routes, portal.routes, webhooks.routes)
 
 
 def create_app(context: WebContext, providers: Sequence[RouteProvider] = PROVIDERS) -> Starlette:

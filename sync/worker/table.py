@@ -20,9 +20,10 @@ from typing import Literal
 
 from integrations.ports import Shop
 from store.db import Database
+from sync import inbox
 from sync.config import Config
 from sync.shops import Timing, open_shop
-from sync.shopsync import common, jobs, orders, revoke, stores, usage
+from sync.shopsync import common, jobs, orders, revoke, usage
 from sync.shopsync.common import Progress
 from sync.shopsync.runs import JobRunning, WaitForJob
 from sync.worker.stopping import StopFlag
@@ -139,14 +140,14 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("usage", "usage_every", "incentive", _usage),
     Periodic("orders", "orders_every", "store", _orders),
     Periodic("revoke", "revoke_every", "store", _revoke),
+    Periodic("inbox", "inbox_every", "global", service(inbox.process_inbox)),
 )
 BY_NAME = {periodic.name: periodic for periodic in PERIODIC}
 
 
 def keys(db: Database, config: Config) -> list[tuple[Periodic, JobKey]]:
     """Every (job, key) due on a schedule now: the configured stores' linked incentives."""
-    syncable = set(stores.syncable(config))
-    targets = [t for t in common.targets(db, None, None) if t.store_name in syncable]
+    targets = [t for t in common.targets(db, None, None) if t.store_name in config.stores]
     store_names = sorted({t.store_name for t in targets})
     found: list[tuple[Periodic, JobKey]] = []
     for periodic in PERIODIC:

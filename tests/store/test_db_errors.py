@@ -88,6 +88,7 @@ def test_a_discount_cannot_feed_two_incentives(db: Database) -> None:
 
 
 def test_every_unique_rule_of_the_schema_has_a_meaning_for_users() -> None:
+    import store.models_portal  # noqa: F401  (the creator page table's rules too)
     import store.models_sync  # noqa: F401  (the sync tables' rules too)
 
     named = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,31 @@ def test_example_config_is_valid() -> None:
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     loaded = config.load(str(example))
     assert set(loaded.stores) >= {"main", "woo"}
+    assert loaded.portal.base_url == "https://promo.brand.example"
+    assert (
+        loaded.portal.secret is not None
+        and loaded.portal.secret.env_var == "PROMOSYNC_PORTAL_SECRET"
+    )
+    assert loaded.portal.link_expires == 30 * 86400
+
+
+@pytest.mark.parametrize(
+    ("portal", "message"),
+    [
+        (
+            'base_url = "http://promo.brand.example"',
+            "portal.base_url: 'http://promo.brand.example' must be an https:// URL",
+        ),
+        ('link_expires = "400d"', "portal.link_expires: must be at most 366 days"),
+        ('link_expires = "soon"', "portal.link_expires: must be a duration"),
+        ('secret = "has space"', "portal.secret: holds whitespace"),
+    ],
+)
+def test_bad_portal_settings_are_refused_naming_the_key(
+    tmp_path: Path, portal: str, message: str
+) -> None:
+    with pytest.raises(config.ConfigError, match=re.escape(message)):
+        config.load(str(write(tmp_path, f"[portal]\n{portal}\n")))
 
 
 # --- secrets and URLs never shown; tokens checked when read ----------------------------------

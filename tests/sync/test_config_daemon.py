@@ -24,7 +24,7 @@ def test_daemon_defaults_are_the_documented_intervals() -> None:
         900.0,
         600.0,
     )
-    assert (daemon.concurrency, daemon.stalled_after) == (4, 30.0)
+    assert (daemon.inbox_every, daemon.concurrency, daemon.stalled_after) == (10.0, 4, 30.0)
 
 
 def test_daemon_intervals_are_durations(tmp_path: Path) -> None:

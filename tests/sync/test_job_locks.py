@@ -5,7 +5,9 @@ last quarantines every code the other stamped. Here two processes (``spawn``, ea
 with its own :class:`Database` and Shopify client) start a pull of the same
 5,000-code pool together, each choosing at random to refuse or to wait: no two pulls
 overlap, a refused one names the job and the worker holding it, and nothing is
-quarantined. The CLI refuses with exit status 1, or waits with ``--wait``.
+quarantined. Several processes running random jobs of a few keys (refusing or waiting
+at random) never overlap two runs of one job. The CLI refuses with exit status 1, or
+waits with ``--wait``.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from sqlalchemy import select
 
 from integrations.sandbox.shopify import BucketConfig, SandboxServer, SandboxShop, serve
 from integrations.shopify.shop import ShopifyShop
-from store import job_locks
-from store.db import Database
+from store import job_locks, sync_runs
+from store.db import Database, DatabaseUnavailable
 from store.models import Code, Incentive
 from store.models_sync import SyncRun
-from sync.shopsync import common, pull, runs
+from sync.shopsync import common, generate, pull, runs
 from tests import builders
 from tests.support.processes import run_processes
 from tests.sync.shops import FAST_RETRY, STORE, linked_campaign
@@ -145,6 +147,73 @@ def test_two_pulls_of_one_pool_started_together_never_overlap_and_quarantine_not
     assert len(ran) == sum(1 for outcome, _, _ in reports if outcome == "ok"), context
     for (_, first_end, _), (second_start, _, _) in zip(ran, ran[1:], strict=False):
         assert first_end <= second_start, f"pulls overlapped; {context}"
+
+
+JOBS_WORKERS = 4
+JOBS_PER_WORKER = 6
+JOB_KINDS = ("pull", "usage")
+
+
+def _job_runner(url: str, ids: list[int], seed: int, barrier: Any, results: Any) -> None:
+    """Run random jobs of a few keys, each doing some database work while it holds its key;
+    report how many ran and how many were refused (some wait instead of refusing)."""
+    rng = random.Random(seed)
+    ran = refused = 0
+    try:
+        db = Database(url)
+        with db.transaction() as tx:  # connect before the start line
+            sync_runs.running_runs(tx, STORE, "pull", ids[0])
+        barrier.wait(BARRIER_TIMEOUT_S)
+        for _ in range(JOBS_PER_WORKER):
+            key = (STORE, rng.choice(JOB_KINDS), rng.choice(ids))
+            wait = runs.WaitForJob(poll_seconds=0.01) if rng.random() < 0.5 else None
+            try:
+                with runs.sync_run(db, *key, wait=wait) as run:
+                    for _ in range(rng.randint(1, 15)):
+                        with db.transaction() as tx:
+                            run.beat(tx)
+                ran += 1
+            except runs.JobRunning:
+                refused += 1
+        db.dispose()
+        results.put(("ok", ran, refused))
+    except BaseException:
+        results.put(("crash", ran, traceback.format_exc()))
+
+
+def test_many_processes_running_random_jobs_never_overlap_two_runs_of_one_job(
+    db: Database,
+) -> None:
+    builders.campaign(db, pools={"kit": 0, "cap": 0}, active=False)
+    ids = sorted(_incentive_ids(db).values())
+    seed = random.randrange(1 << 30)
+
+    reports = run_processes(
+        _job_runner,
+        [(db.url, ids, seed + n) for n in range(JOBS_WORKERS)],
+        join_timeout=JOIN_TIMEOUT_S,
+    )
+
+    assert not [r for r in reports if r[0] == "crash"], f"seed {seed}: {reports}"
+    with db.transaction() as tx:
+        rows = tx.execute(
+            select(
+                SyncRun.kind,
+                SyncRun.incentive_id,
+                SyncRun.started_at,
+                SyncRun.finished_at,
+                SyncRun.status,
+            ).order_by(SyncRun.started_at)
+        ).all()
+    assert len(rows) == sum(ran for _, ran, _ in reports), f"seed {seed}"
+    assert {status for *_, status in rows} == {"ok"}, f"seed {seed}"
+    last_end: dict[tuple[str, int], object] = {}
+    for kind, incentive_id, started, finished, _ in rows:
+        previous = last_end.get((kind, incentive_id))
+        assert previous is None or previous <= started, (
+            f"two {kind} runs of incentive {incentive_id} overlapped; seed {seed}"
+        )
+        last_end[(kind, incentive_id)] = finished
 
 
 def _incentive_ids(db: Database) -> dict[str, int]:
@@ -280,3 +349,46 @@ def test_cli_pull_with_wait_says_so_and_runs_when_the_other_pull_ends(
     assert "3 codes in the store" in out.decode()
     with db.transaction() as tx:
         assert sorted(tx.scalars(select(Code.code))) == wanted
+
+
+def test_generate_waits_for_a_pull_running_elsewhere_before_its_own_pull(
+    db: Database, shop: SandboxShop, store: ShopifyShop
+) -> None:
+    wanted = builders.codes_named("GEN", 2)
+    shop.create_code_discount("Summer", codes=wanted)
+    target = linked_campaign(db, store, wanted[0])
+    # A pull held elsewhere: its lock, and its run row naming the worker.
+    held = job_locks.try_lock(db, STORE, "pull", target.id)
+    assert held is not None
+    with db.transaction() as tx:
+        sync_runs.begin_run(tx, STORE, "pull", target.id, owner="box-2:4711")
+    told: list[runs.JobRunning] = []
+
+    def other_pull_ends(_: float) -> None:
+        held.release()
+
+    result = generate.generate(
+        db, store, target, 3, wait=runs.WaitForJob(notify=told.append, sleep=other_pull_ends)
+    )
+
+    assert [(busy.kind, busy.worker) for busy in told] == [("pull", "box-2:4711")]
+    assert result.created == 3 and result.pull is not None
+    assert (result.pull.fetched, result.pull.quarantined) == (5, 0)  # 2 linked + 3 created
+
+
+def test_a_lock_directory_that_cannot_be_made_is_one_clear_sentence(db: Database) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL keeps its job locks in the server")
+    builders.campaign(db, pools={"kit": 0}, active=False)
+    path = job_locks.sqlite_lock_path(db, "orders", job_locks.job_key(STORE, "orders", None))
+    assert path is not None
+    path.parent.write_text("not a directory")
+
+    with pytest.raises(DatabaseUnavailable) as refused, runs.sync_run(db, STORE, "orders"):
+        pytest.fail("ran without its lock")
+
+    assert str(refused.value).endswith(
+        f"cannot keep its job locks in {path.parent}: make the directory next to the database "
+        "file writable by this user"
+    )
+    assert refused.value.exit_code == 2

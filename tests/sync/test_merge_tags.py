@@ -18,6 +18,7 @@ from sync.merge_tags import (
     parse,
     promo_code_keys,
     render,
+    uses_portal_link,
     validate,
 )
 
@@ -61,7 +62,13 @@ def test_parse_finds_tags_with_line_and_column_and_allows_inner_whitespace() -> 
 
 
 def test_simple_tags_are_pinned() -> None:
-    assert SIMPLE_TAGS == ("first_name", "campaign_name", "incentive_description", "promo_code")
+    assert SIMPLE_TAGS == (
+        "first_name",
+        "campaign_name",
+        "incentive_description",
+        "promo_code",
+        "portal_link",
+    )
 
 
 @given(st.text(alphabet=st.sampled_from("ab {}.\n_\t"), max_size=60))
@@ -334,3 +341,16 @@ def test_render_never_shows_a_code_for_an_unreleased_incentive(
     codes[hidden] = None
     template = parse(f"Your code: {{{{promo_code.{hidden}}}}}.")
     assert render(template, RenderContext("A", "C", "", codes)) == "Your code: ."
+
+
+def test_portal_link_is_a_known_tag_rendered_from_the_callers_link() -> None:
+    template = parse('<a href="{{ portal_link }}">Your page</a>')
+    validate(template, incentive_keys=["kit"])
+    assert uses_portal_link(template) and not uses_portal_link(parse("{{first_name}}"))
+    ctx = RenderContext("Ana", "C", "", {"kit": None}, portal_link="https://p.example/c/a&b")
+    assert render(template, ctx, escape=html.escape) == (
+        '<a href="https://p.example/c/a&amp;b">Your page</a>'
+    )
+    assert (
+        render(template, RenderContext("Ana", "C", "", {"kit": None})) == '<a href="">Your page</a>'
+    )

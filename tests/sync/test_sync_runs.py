@@ -140,7 +140,7 @@ def test_runs_of_the_same_job_left_running_without_its_lock_are_marked_failed(
         tx.execute(
             SyncRun.__table__.update()  # type: ignore[attr-defined]
             .where(SyncRun.id == other_job)
-            .values(heartbeat_at=now - runs.STALE_AFTER - timedelta(seconds=1))
+            .values(heartbeat_at=now - timedelta(hours=1))
         )
 
     with runs.sync_run(db, STORE, "orders"):

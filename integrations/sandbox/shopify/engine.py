@@ -128,11 +128,13 @@ class GraphQLEndpoint:
         shop: SandboxShop,
         faults: FaultPlan | None = None,
         wait: Callable[[float], object] | None = None,
+        documents: DocumentCache | None = None,
     ) -> None:
         self.shop = shop
         self.faults = faults or FaultPlan()
         self.schema = executable_schema()
-        self.documents = DocumentCache(self.schema)
+        # Parsed documents depend on the schema only: shops served together share them.
+        self.documents = documents or DocumentCache(self.schema)
         # Waiting is a seam: the server passes an Event.wait that shutdown interrupts.
         self._wait = wait or threading.Event().wait
 

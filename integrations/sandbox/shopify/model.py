@@ -61,6 +61,7 @@ class Order:
     test: bool = False
     financial_status: str = "PAID"
     cancelled_at: datetime | None = None
+    refunded: Decimal = Decimal("0")
 
 
 @dataclass(frozen=True, slots=True)

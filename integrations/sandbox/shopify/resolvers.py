@@ -24,6 +24,7 @@ from .views import (
     discount_node_view,
     job_view,
     order_view,
+    webhook_subscription_view,
 )
 
 if TYPE_CHECKING:
@@ -210,6 +211,67 @@ def resolve_orders(_root: object, info: GraphQLResolveInfo[Any], **args: Any) ->
     )
 
 
+def resolve_order(_root: object, info: GraphQLResolveInfo[Any], id: str) -> View | None:  # noqa: A002
+    shop = require_scope(info, "read_orders")
+    order = shop.orders.get(_numeric_id(id, "Order"))
+    return None if order is None else order_view(shop, order)
+
+
+def resolve_webhook_subscriptions(
+    _root: object, info: GraphQLResolveInfo[Any], **args: Any
+) -> Connection[Any]:
+    shop = _context(info).shop
+    return paginate(
+        list(shop.webhooks.subscriptions.values()),
+        lambda s: (s.id, s.id),
+        PageArgs.of(args),
+        webhook_subscription_view,
+        reverse=bool(args.get("reverse")),
+    )
+
+
+#: The scope each subscribable topic needs (Shopify's WebhookSubscriptionTopic docs).
+TOPIC_SCOPES = {"DISCOUNTS": "read_discounts", "ORDERS": "read_orders", "REFUNDS": "read_orders"}
+
+
+def _user_error(field: str, message: str) -> View:
+    return {"field": [field], "message": message}
+
+
+def resolve_webhook_subscription_create(
+    _root: object,
+    info: GraphQLResolveInfo[Any],
+    topic: str,
+    webhookSubscription: dict[str, Any],  # noqa: N803
+) -> View:
+    shop = _context(info).shop
+    uri = str(webhookSubscription.get("uri") or "")
+    scope = TOPIC_SCOPES.get(topic.partition("_")[0])
+    # ASSUMPTION: wording of both errors. Shopify takes only https:// (and pubsub/ARN)
+    # addresses; the sandbox also takes http:// so a local promosync can be subscribed.
+    if scope is not None and not shop.has_scope(scope):
+        message = f"Access denied for {topic} webhook: requires {scope} scope."
+        return {"webhookSubscription": None, "userErrors": [_user_error("topic", message)]}
+    if not uri.startswith(("https://", "http://")):
+        message = "Address is invalid"
+        return {"webhookSubscription": None, "userErrors": [_user_error("uri", message)]}
+    created = shop.webhooks.subscribe(topic, uri)
+    return {"webhookSubscription": webhook_subscription_view(created), "userErrors": []}
+
+
+def resolve_webhook_subscription_delete(
+    _root: object,
+    info: GraphQLResolveInfo[Any],
+    id: str,  # noqa: A002
+) -> View:
+    shop = _context(info).shop
+    number = _numeric_id(id, "WebhookSubscription")
+    if not shop.webhooks.unsubscribe(number):
+        message = "Webhook subscription does not exist"  # ASSUMPTION: wording
+        return {"deletedWebhookSubscriptionId": None, "userErrors": [_user_error("id", message)]}
+    return {"deletedWebhookSubscriptionId": id, "userErrors": []}
+
+
 # --- mutations ----------------------------------------------------------------
 
 
@@ -285,10 +347,14 @@ QUERY_RESOLVERS: dict[str, Callable[..., Any]] = {
     "job": resolve_job,
     "bulkOperation": resolve_bulk_operation,
     "orders": resolve_orders,
+    "order": resolve_order,
+    "webhookSubscriptions": resolve_webhook_subscriptions,
 }
 
 MUTATION_RESOLVERS: dict[str, Callable[..., Any]] = {
     "discountRedeemCodeBulkAdd": resolve_bulk_add,
     "discountCodeRedeemCodeBulkDelete": resolve_bulk_delete,
     "bulkOperationRunQuery": resolve_bulk_operation_run_query,
+    "webhookSubscriptionCreate": resolve_webhook_subscription_create,
+    "webhookSubscriptionDelete": resolve_webhook_subscription_delete,
 }

@@ -1,25 +1,23 @@
-"""The sandbox over real HTTP on loopback (stdlib ``ThreadingHTTPServer``).
+"""The sandbox over real HTTP on loopback (the shared :mod:`integrations.sandbox.loopback`).
 
-The stdlib server is used on purpose: fault injection needs socket-level
-control (closing a connection without any response), which higher-level
-frameworks hide.
+One server answers for one shop or many (:mod:`.routing`): each shop at
+``/{shop domain}/admin/api/2026-10/graphql.json`` or by its ``Host``; the first one
+also at the bare ``/admin/api/...`` paths.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import select
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
+from ..loopback import LoopbackHandler, Serving, serve_in_thread
 from .constants import (
     ACCESS_TOKEN_HEADER,
     BULK_RESULTS_PREFIX,
@@ -27,81 +25,91 @@ from .constants import (
     INVALID_TOKEN_MESSAGE,
     REQUEST_ID_HEADER,
     STREAM_CHUNK_BYTES,
+    TOKEN_PATH,
 )
-from .engine import GraphQLEndpoint, Outcome
+from .engine import DocumentCache, GraphQLEndpoint, Outcome
 from .faults import FaultConfig, FaultPlan, Listener, RequestRecord, SandboxStats
 from .oauth import client_credentials_grant
+from .routing import Route, ShopDirectory
+from .schema import executable_schema
 from .state import SandboxShop
 
-JSON_TYPE = "application/json; charset=utf-8"
 JSONL_TYPE = "application/jsonl"
 NOT_FOUND_BODY = {"errors": "Not Found"}
-SHUTDOWN_POLL_SECONDS = 0.02  # how fast shutdown() is noticed by serve_forever
+CONTROL_PREFIX = "/sandbox/"  # the sandbox's own routes (see _Handler._control)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    sandbox: SandboxServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as Shopify; bodies carry Content-Length
-    # Headers and body go out in separate writes; with Nagle on, each keep-alive
-    # response waits for a delayed ACK (~40 ms) and paging crawls at ~20 pages/s.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Quiet: tests and benchmarks read stats, not logs."""
-
-    def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+class _Handler(LoopbackHandler):
+    @property
+    def sandbox(self) -> SandboxServer:
+        app: SandboxServer = self.server.app
+        return app
 
     def _send(
         self, status: int, body: object, request_id: str, headers: dict[str, str] | None = None
     ) -> None:
-        data = json.dumps(body, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", JSON_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header(REQUEST_ID_HEADER, request_id)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, body, {REQUEST_ID_HEADER: request_id, **(headers or {})})
 
-    def _drop(self) -> None:
-        # Close without a byte of response: the client sees a dropped connection.
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _client_still_there(self) -> bool:
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            if not readable:
-                return True
-            return bool(self.connection.recv(1, socket.MSG_PEEK) != b"")
-        except OSError:
-            return False
+    def _route(self) -> Route:
+        return self.sandbox.directory.route(
+            self.path.split("?", 1)[0], self.headers.get("Host")
+        )
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
-        sandbox = self.server.sandbox
+        sandbox = self.sandbox
         request_id = str(uuid.uuid4())
-        body = self._body()
-        path = self.path.split("?", 1)[0]
-        if path == GRAPHQL_PATH:
-            self._graphql(sandbox, body, request_id)
-        elif path == "/admin/oauth/access_token":
+        body = self.read_body()
+        route = self._route()
+        path = route.path
+        if route.served is None:
+            sandbox.stats.record(RequestRecord(path, None, 404, None))
+            self._send(404, NOT_FOUND_BODY, request_id)
+        elif path == GRAPHQL_PATH:
+            self._graphql(sandbox, route, body, request_id)
+        elif path.startswith(CONTROL_PREFIX):
+            self._control(sandbox, route, body, request_id)
+        elif path == TOKEN_PATH:
             form = self._form(body)
-            status, payload = client_credentials_grant(sandbox.shop, form)
+            served = route.served
+            if not route.named:  # the client asks the shop's origin: its app's id says which
+                served = sandbox.directory.by_client_id(form.get("client_id")) or served
+            status, payload = client_credentials_grant(served.shop, form)
             sandbox.stats.record(RequestRecord(path, None, status, None))
             self._send(status, payload, request_id)
         else:
             sandbox.stats.record(RequestRecord(path, None, 404, None))
             self._send(404, NOT_FOUND_BODY, request_id)
+
+    def _control(self, sandbox: SandboxServer, route: Route, body: bytes, request_id: str) -> None:
+        """The sandbox's own control routes (not Shopify's), for demos and scripts.
+
+        ``POST /sandbox/orders`` ``{"codes": [...], "total": "42.50"}`` places an order (the
+        store's webhooks go out as in Shopify); ``POST /sandbox/webhooks``
+        ``{"topic": "orders/paid", "payload": {...}}`` sends any payload on demand. Both need
+        the access token, like the Admin API.
+        """
+        assert route.served is not None
+        shop, path = route.served.shop, route.path
+        if not shop.tokens.is_valid(self.headers.get(ACCESS_TOKEN_HEADER)):
+            self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
+            return
+        try:
+            given = json.loads(body or b"{}")
+            if path == CONTROL_PREFIX + "orders":
+                order_id = shop.place_order(
+                    [str(c) for c in given["codes"]], Decimal(str(given["total"]))
+                )
+                answer: dict[str, Any] = {"order": f"gid://shopify/Order/{order_id}"}
+            elif path == CONTROL_PREFIX + "webhooks":
+                sent = shop.webhooks.emit(str(given["topic"]), dict(given["payload"]))
+                answer = {"deliveries": len(sent)}
+            else:
+                self._send(404, NOT_FOUND_BODY, request_id)
+                return
+        except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+            self._send(400, {"errors": f"bad control request: {error}"}, request_id)
+            return
+        self._send(200, answer, request_id)
 
     def _form(self, body: bytes) -> dict[str, str]:
         if "json" in (self.headers.get("Content-Type") or ""):
@@ -112,17 +120,19 @@ class _Handler(BaseHTTPRequestHandler):
             return {str(k): str(v) for k, v in parsed.items()} if isinstance(parsed, dict) else {}
         return {k: v[0] for k, v in parse_qs(body.decode(errors="replace")).items()}
 
-    def _graphql(self, sandbox: SandboxServer, body: bytes, request_id: str) -> None:
+    def _graphql(self, sandbox: SandboxServer, route: Route, body: bytes, request_id: str) -> None:
+        assert route.served is not None
+        shop, endpoint = route.served.shop, route.served.endpoint
         token = self.headers.get(ACCESS_TOKEN_HEADER)
-        if not sandbox.shop.tokens.is_valid(token):
+        if not shop.tokens.is_valid(token):
             sandbox.stats.record(RequestRecord(GRAPHQL_PATH, None, 401, None))
             self._send(401, {"errors": INVALID_TOKEN_MESSAGE}, request_id)
             return
-        outcome: Outcome = sandbox.endpoint.handle(
+        outcome: Outcome = endpoint.handle(
             body,
-            base_url=sandbox.base_url,
+            base_url=sandbox.base_url + route.prefix,
             request_id=request_id,
-            still_wanted=self._client_still_there,
+            still_wanted=self.client_still_there,
         )
         # Counted before answering, so a client that has its response sees it counted.
         sandbox.stats.record(
@@ -137,20 +147,21 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         if outcome.body is None:
-            self._drop()
+            self.drop()
         else:
             self._send(outcome.status, outcome.body, request_id, outcome.headers)
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        sandbox = self.server.sandbox
+        sandbox = self.sandbox
         request_id = str(uuid.uuid4())
-        path = self.path.split("?", 1)[0]
+        route = self._route()
+        path = route.path
         key = (
             path[len(BULK_RESULTS_PREFIX) :].removesuffix(".jsonl")
             if path.startswith(BULK_RESULTS_PREFIX)
             else ""
         )
-        found = sandbox.shop.bulk_operations.file_for(key) if key else None
+        found = route.served.shop.bulk_operations.file_for(key) if key and route.served else None
         if found is None:
             sandbox.stats.record(RequestRecord(path, None, 404, None))
             self._send(404, NOT_FOUND_BODY, request_id)
@@ -169,20 +180,43 @@ class _Handler(BaseHTTPRequestHandler):
 
 @dataclass
 class SandboxServer:
-    """A running sandbox: its URLs, token, stats, and how to stop it."""
+    """A running sandbox: its URLs, token, stats, and how to stop it.
+
+    ``shop`` (and ``admin_api_url``, ``access_token``) are the first shop's; every shop
+    served has its own URL (:meth:`admin_api_url_for`). Stats count every shop's requests.
+    """
 
     shop: SandboxShop
     endpoint: GraphQLEndpoint
     stats: SandboxStats
-    _httpd: _Server
-    _thread: threading.Thread
-    _stopping: threading.Event
+    directory: ShopDirectory
+    _serving: Serving | None = None
+
+    def add_shop(self, shop: SandboxShop) -> str:
+        """Serve one more shop (while running); returns its ``admin_api_url``."""
+        self.directory.add(shop)
+        return self.admin_api_url_for(shop.domain)
+
+    @property
+    def shops(self) -> list[SandboxShop]:
+        """Every shop served, the first one first."""
+        return self.directory.shops()
+
+    def base_url_for(self, domain: str) -> str:
+        """``http://127.0.0.1:PORT/{shop}``: where one shop's API and bulk files live."""
+        if self.directory.get(domain) is None:
+            raise LookupError(f"shop {domain} is not served here")
+        return f"{self.base_url}/{domain}"
+
+    def admin_api_url_for(self, domain: str) -> str:
+        """One shop's GraphQL endpoint, ``http://127.0.0.1:PORT/{shop}/admin/api/.../graphql.json``."""
+        return self.base_url_for(domain) + GRAPHQL_PATH
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT`` (stands in for ``https://{shop}.myshopify.com``)."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._serving is not None, "not started"
+        return self._serving.base_url
 
     @property
     def admin_api_url(self) -> str:
@@ -196,52 +230,51 @@ class SandboxServer:
 
     def shutdown(self) -> None:
         """Stop serving (interrupting slow-fault waits) and release the port."""
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        assert self._serving is not None, "not started"
+        self._serving.shutdown()
 
 
 def start(
     shop: SandboxShop,
-    *,
+    *more: SandboxShop,
     host: str = "127.0.0.1",
     port: int = 0,
     faults: FaultConfig | None = None,
     listener: Listener | None = None,
 ) -> SandboxServer:
-    """Start serving ``shop`` in a background thread; call ``shutdown()`` when done."""
+    """Start serving ``shop`` (and ``more`` shops) in a background thread; call
+    ``shutdown()`` when done. Every shop gets its own fault plan from ``faults``."""
     stopping = threading.Event()
-    endpoint = GraphQLEndpoint(shop, FaultPlan(faults), wait=stopping.wait)
-    httpd = _Server((host, port), _Handler)
-    thread = threading.Thread(
-        target=httpd.serve_forever,
-        args=(SHUTDOWN_POLL_SECONDS,),
-        name="shopify-sandbox",
-        daemon=True,
+    documents = DocumentCache(executable_schema())
+    directory = ShopDirectory(
+        lambda s: GraphQLEndpoint(s, FaultPlan(faults), wait=stopping.wait, documents=documents)
     )
-    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener), httpd, thread, stopping)
-    httpd.sandbox = sandbox
-    thread.start()
+    endpoint = directory.add(shop).endpoint
+    for other in more:
+        directory.add(other)
+    sandbox = SandboxServer(shop, endpoint, SandboxStats(listener), directory)
+    sandbox._serving = serve_in_thread(
+        _Handler, sandbox, host=host, port=port, name="shopify-sandbox", stopping=stopping
+    )
     return sandbox
 
 
 @contextmanager
 def serve(
     shop: SandboxShop,
-    *,
+    *more: SandboxShop,
     host: str = "127.0.0.1",
     port: int = 0,
     faults: FaultConfig | None = None,
     listener: Listener | None = None,
 ) -> Iterator[SandboxServer]:
-    """Serve ``shop`` over HTTP for the duration of a ``with`` block.
+    """Serve ``shop`` (and ``more`` shops) over HTTP for the duration of a ``with`` block.
 
     >>> with serve(SandboxShop()) as sandbox:
     ...     headers = {"X-Shopify-Access-Token": sandbox.access_token}
     ...     httpx.post(sandbox.admin_api_url, json={"query": "{ shop { name } }"}, headers=headers)
     """
-    sandbox = start(shop, host=host, port=port, faults=faults, listener=listener)
+    sandbox = start(shop, *more, host=host, port=port, faults=faults, listener=listener)
     try:
         yield sandbox
     finally:

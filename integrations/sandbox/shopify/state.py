@@ -43,6 +43,9 @@ from .model import (
     RedeemCode,
 )
 from .search import code_matches, parse_search
+from .webhooks import code_payload, discount_payload, order_payload, refund_payload
+
+CODE_ADDED, CODE_REMOVED = "discounts/redeemcode_added", "discounts/redeemcode_removed"
 
 DEFAULT_SHOP_NAME = "Sandbox Shop"
 DEFAULT_DOMAIN = "promosync-sandbox.myshopify.com"
@@ -105,8 +108,11 @@ class SandboxShop:
         self._creation_ids = itertools.count(FIRST_BULK_CREATION_ID)
         # Imported here: bulk.py needs the shop type, the shop owns the operations.
         from .bulk import BulkOperations
+        from .webhooks import WebhookSender
 
         self.bulk_operations = BulkOperations(self)
+        self.webhooks = WebhookSender(domain, lambda: self.client_secret, clock)
+        self._refund_ids = itertools.count(FIRST_ORDER_ID)
 
     # --- scopes and tokens ------------------------------------------------------
 
@@ -207,6 +213,8 @@ class SandboxShop:
         self.codes[code_id] = RedeemCode(code_id, code, discount.id, by_app=by_app)
         self.code_index[code_key(code)] = code_id
         discount.code_ids.append(code_id)  # ids only grow, so the list stays sorted
+        if self.webhooks.wants(CODE_ADDED):
+            self.webhooks.emit(CODE_ADDED, code_payload(discount.id, code_id, code, self.clock()))
         return code_id
 
     def remove_codes(self, discount_id: int, codes: Iterable[str]) -> int:
@@ -221,7 +229,12 @@ class SandboxShop:
             i for i in code_ids if i in self.codes and self.codes[i].discount_id == discount.id
         }
         for code_id in doomed:
-            del self.code_index[code_key(self.codes.pop(code_id).code)]
+            gone = self.codes.pop(code_id).code
+            del self.code_index[code_key(gone)]
+            if self.webhooks.wants(CODE_REMOVED):
+                self.webhooks.emit(
+                    CODE_REMOVED, code_payload(discount.id, code_id, gone, self.clock())
+                )
         if doomed:
             discount.code_ids = [i for i in discount.code_ids if i not in doomed]
             discount.updated_at = self.clock()
@@ -235,6 +248,22 @@ class SandboxShop:
             discount = self.discount(discount_id)
             discount.status = status
             discount.updated_at = self.clock()
+            self.webhooks.emit(
+                "discounts/update",
+                discount_payload(discount.id, discount.title, status, discount.updated_at),
+            )
+
+    def delete_discount(self, discount_id: int) -> None:
+        """Delete a discount and its codes (``discounts/delete`` is sent)."""
+        with self.lock:
+            discount = self.discount(discount_id)
+            for code_id in discount.code_ids:
+                del self.code_index[code_key(self.codes.pop(code_id).code)]
+            del self.discounts[discount_id]
+            self.webhooks.emit(
+                "discounts/delete",
+                discount_payload(discount.id, discount.title, discount.status, self.clock()),
+            )
 
     def codes_of(self, discount_id: int) -> list[str]:
         """The discount's codes in creation order, after settling finished jobs."""
@@ -300,7 +329,30 @@ class SandboxShop:
                 discount = self.discounts[redeem.discount_id]
                 discount.usage += 1
                 discount.total_sales += total
+            self._order_webhooks(order, "orders/create")
+            if financial_status == "PAID":
+                self._order_webhooks(order, "orders/paid")
             return order.id
+
+    def _order_webhooks(self, order: Order, topic: str) -> None:
+        self.webhooks.emit(topic, order_payload(order, []))
+
+    def refund_order(self, order_id: int, amount: Decimal) -> None:
+        """Refund ``amount`` of an order: ``totalRefundedSet`` grows, ``refunds/create`` is sent."""
+        with self.lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise UnknownOrder(order_id)
+            order.refunded += amount
+            order.updated_at = self.clock()
+            if order.refunded >= order.total:
+                order.financial_status = "REFUNDED"
+            elif order.refunded > 0:
+                order.financial_status = "PARTIALLY_REFUNDED"
+            self.webhooks.emit(
+                "refunds/create",
+                refund_payload(next(self._refund_ids), order.id, str(amount), order.updated_at),
+            )
 
     def cancel_order(self, order_id: int) -> None:
         """Cancel an order: it reports ``cancelledAt`` and leaves the discounts' sales.
@@ -401,8 +453,9 @@ class SandboxShop:
     # --- lifecycle --------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop background bulk operations and delete their files."""
+        """Stop background bulk operations and webhook sending; delete bulk files."""
         self.bulk_operations.close()
+        self.webhooks.close()
         if self._own_bulk_dir:
             shutil.rmtree(self.bulk_dir, ignore_errors=True)
 

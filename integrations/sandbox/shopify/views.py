@@ -19,6 +19,7 @@ from .connections import Connection, PageArgs, paginate
 from .ids import gid
 from .model import BulkCreation, CodeDiscount, CodeOutcome, DeleteJob, Order, RedeemCode
 from .search import code_matches, parse_search
+from .webhooks import Subscription
 
 if TYPE_CHECKING:
     from .state import SandboxShop
@@ -192,7 +193,7 @@ def order_view(shop: SandboxShop, order: Order) -> View:
             presorted=True,
         )
 
-    # ASSUMPTION: no refunds or edits in the sandbox, so the current total is the total.
+    # ASSUMPTION: no order edits in the sandbox: the current total is the total less refunds.
     return {
         "id": gid("Order", order.id),
         "name": f"#{order.number}",
@@ -204,8 +205,21 @@ def order_view(shop: SandboxShop, order: Order) -> View:
         "discountCode": order.codes[0] if order.codes else None,
         "discountCodes": list(order.codes),
         "totalPriceSet": money_bag(order.total, currency, shown),
-        "currentTotalPriceSet": money_bag(order.total, currency, shown),
+        "totalRefundedSet": money_bag(order.refunded, currency, shown),
+        "currentTotalPriceSet": money_bag(order.total - order.refunded, currency, shown),
         "subtotalPriceSet": money_bag(order.subtotal, currency, shown),
         "totalDiscountsSet": money_bag(order.total_discounts, currency, shown),
         "discountApplications": discount_applications,
+    }
+
+
+def webhook_subscription_view(subscription: Subscription) -> View:
+    """A ``WebhookSubscription``."""
+    return {
+        "id": gid("WebhookSubscription", subscription.id),
+        "topic": subscription.topic,
+        "uri": subscription.uri,
+        "format": "JSON",
+        "createdAt": iso(subscription.created_at),
+        "updatedAt": iso(subscription.created_at),
     }

@@ -51,9 +51,7 @@ def all_codes(stream: Any) -> list[str]:
 # -- check / resolve ---------------------------------------------------------------------------
 
 
-def test_check_names_the_shop_and_the_missing_scopes(
-    admin: FakeAdmin, make_shop: MakeShop
-) -> None:
+def test_check_names_the_shop_and_the_missing_scopes(admin: FakeAdmin, make_shop: MakeShop) -> None:
     admin.handlers["ShopCheck"] = lambda v: {
         "shop": {"name": "Brand", "myshopifyDomain": "brand.myshopify.com", "currencyCode": "EUR"},
         "currentAppInstallation": {"accessScopes": [{"handle": "write_discounts"}]},
@@ -78,9 +76,7 @@ def test_resolve_source_accepts_either_id_family(
     assert admin.variables[-1] == {"id": NODE_GID}
 
 
-def test_resolve_source_by_code_is_case_insensitive(
-    admin: FakeAdmin, make_shop: MakeShop
-) -> None:
+def test_resolve_source_by_code_is_case_insensitive(admin: FakeAdmin, make_shop: MakeShop) -> None:
     source = make_shop().resolve_source(SourceRef(discount_code="code00007"))
     assert source.platform_id == CODE_NODE_GID
     assert source.title == "Creator codes"
@@ -102,12 +98,18 @@ def test_automatic_discount_is_not_a_code_source(admin: FakeAdmin, make_shop: Ma
 
 
 @pytest.mark.parametrize(
-    "ref", [SourceRef(discount_id="gid://shopify/Order/1"), SourceRef(prefix="SUMMER")]
+    "ref",
+    [
+        SourceRef(discount_id="gid://shopify/Order/1"),
+        SourceRef(prefix="SUMMER"),
+        SourceRef(code_ids=("12",)),
+        SourceRef(discount_code="SUMMER-1", template_code="TEMPLATE"),
+    ],
 )
 def test_bad_references_are_configuration_errors(
     admin: FakeAdmin, make_shop: MakeShop, ref: SourceRef
 ) -> None:
-    with pytest.raises(e.InvalidReference):
+    with pytest.raises(e.ShopifyConfigError):
         make_shop().resolve_source(ref)
     assert admin.calls == []
 
@@ -145,9 +147,7 @@ def test_cursor_stream_resumes_after_a_cursor(admin: FakeAdmin, make_shop: MakeS
     ]
 
 
-def test_discount_deleted_mid_sync_raises_not_found(
-    admin: FakeAdmin, make_shop: MakeShop
-) -> None:
+def test_discount_deleted_mid_sync_raises_not_found(admin: FakeAdmin, make_shop: MakeShop) -> None:
     store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     stream = iter(store.iter_codes(source))
@@ -318,9 +318,7 @@ def test_usage_reports_named_codes_only_and_stops_when_all_seen(
     ]
 
 
-def test_usage_stops_paging_once_every_code_is_seen(
-    admin: FakeAdmin, make_shop: MakeShop
-) -> None:
+def test_usage_stops_paging_once_every_code_is_seen(admin: FakeAdmin, make_shop: MakeShop) -> None:
     store = make_shop()
     source = store.resolve_source(SourceRef(discount_id=NODE_GID))
     list(store.usage(source, ["CODE00001"]))

@@ -1,0 +1,91 @@
+"""Webhooks as promosync sees them, whatever the platform that sends them.
+
+Each platform package provides a :class:`WebhookIntake`: it names the sending
+shop, verifies the signature on the raw body, reads the delivery's id and event
+time from the headers, and turns a verified payload into one of the neutral
+:data:`WebhookEvent` values below. The web route and the inbox processor in
+``sync/`` only ever see these types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from integrations.ports import OrderWithCodes, ShopCode
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    """What a delivery's headers say about it."""
+
+    topic: str
+    delivery_id: str  # the same on every retry of this delivery: the inbox key
+    event_id: str | None
+    triggered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CodesAdded:
+    """Codes added to a code source in the store."""
+
+    source_ids: tuple[str, ...]  # every spelling of the source's id a link may hold
+    codes: tuple[ShopCode, ...]  # empty when the payload named none: pull the source
+
+
+@dataclass(frozen=True)
+class CodesRemoved:
+    """Codes deleted from a code source in the store."""
+
+    source_ids: tuple[str, ...]
+    codes: tuple[str, ...]  # empty when the payload named none: pull the source
+
+
+@dataclass(frozen=True)
+class SourceChanged:
+    """A code source was changed or deleted: its status must be read again."""
+
+    source_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrderChanged:
+    """An order was created or paid (the payload holds the order as the store sees it)."""
+
+    order: OrderWithCodes
+
+
+@dataclass(frozen=True)
+class OrderRefunded:
+    """Money of an order went back: the order's refunded total must be read again."""
+
+    order_id: str
+
+
+WebhookEvent = CodesAdded | CodesRemoved | SourceChanged | OrderChanged | OrderRefunded
+
+
+class WebhookIntake(Protocol):
+    """One platform's webhook deliveries: identify, verify, read, normalize."""
+
+    platform: str
+    #: The topics promosync applies, as the platform names them in deliveries.
+    topics: frozenset[str]
+
+    def shop_of(self, headers: Mapping[str, str]) -> str | None:
+        """The sending shop's identity, comparable with :meth:`identity_of` of a config."""
+        ...
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bool:
+        """True when the body was signed with one of ``secrets`` (constant-time)."""
+        ...
+
+    def delivery(self, headers: Mapping[str, str]) -> DeliveryInfo | None:
+        """Topic, delivery id, event id and time; None when a required header is missing."""
+        ...
+
+    def event(self, topic: str, payload: Any) -> WebhookEvent:
+        """The neutral event of a verified payload; ValueError when its shape is wrong."""
+        ...

@@ -1,0 +1,1 @@
+"""WooCommerce over its REST API (``/wp-json/wc/v3/``), behind :class:`integrations.ports.Shop`."""
