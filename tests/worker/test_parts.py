@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 import logging
 
+from sqlalchemy import update
+
+from store.db import Database
+from store.models import Incentive
+from sync import config
 from sync.shopsync.jobs import SyncPullResult
 from sync.shopsync.pull import PullResult
 from sync.worker.execute import counts
 from sync.worker.local import MAX_SKIPPED_TURNS, Backoff
 from sync.worker.logformat import JsonFormatter
-from sync.worker.table import JobKey
+from sync.worker.table import PERIODIC, JobKey, keys
+from tests import builders
 
 
 def test_a_json_log_line_carries_the_job_fields_and_hides_url_passwords() -> None:
@@ -67,3 +73,30 @@ def test_a_failing_key_skips_more_turns_after_each_failure_until_it_succeeds() -
     backoff.failed(key)
     backoff.succeeded(key)
     assert not backoff.should_skip(key)
+
+
+def test_the_schedule_has_each_job_per_linked_incentive_store_or_database(db: Database) -> None:
+    builders.campaign(db, pools={"kit": 0, "cap": 0})
+    with db.transaction() as tx:
+        tx.execute(
+            update(Incentive)
+            .where(Incentive.key == "kit")
+            .values(store_name="main", source_id="gid://shopify/DiscountCodeNode/1")
+        )
+        tx.execute(  # linked to a store that is no longer configured: not scheduled
+            update(Incentive)
+            .where(Incentive.key == "cap")
+            .values(store_name="gone", source_id="gid://shopify/DiscountCodeNode/2")
+        )
+    settings = config.Config.model_validate(
+        {"stores": {"main": {"platform": "shopify", "shop": "brand.myshopify.com"}}}
+    )
+    scheduled = {(periodic.name, key.store, key.ref) for periodic, key in keys(db, settings)}
+    assert scheduled == {
+        ("pull", "main", "summer/kit"),
+        ("usage", "main", "summer/kit"),
+        ("orders", "main", None),
+        ("revoke", "main", None),
+        ("inbox", None, None),
+    }
+    assert {p.name for p in PERIODIC} == {name for name, _, _ in scheduled}
