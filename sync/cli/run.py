@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,7 +72,16 @@ def _address(listen: str) -> tuple[str, int]:
         raise UsageError(
             f"--http {listen!r} is not HOST:PORT: give an address and port, e.g. 127.0.0.1:9187"
         )
-    return host.strip("[]"), int(port)
+    address = host.strip("[]"), int(port)
+    try:
+        with socket.create_server(address):
+            pass
+    except OSError as error:
+        why = os.strerror(error.errno) if error.errno else str(error)
+        raise UsageError(
+            f"--http {listen}: cannot listen there ({why}): pick a free port, or stop what holds it"
+        ) from None
+    return address
 
 
 def _log_to_stderr(app: App, log_format: str) -> None:
