@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import uvicorn
 
+from sync import metrics
 from sync.cli.app import App, pass_app
 from sync.web.app import WebContext, create_app
 
@@ -19,6 +20,7 @@ def serve(app: App, host: str, port: int) -> None:
     Routes: GET /healthz, GET /metrics, GET /c/TOKEN (creator pages), POST /webhooks/shopify
     (deliveries go to the inbox; `promosync sync inbox` or the worker applies them).
     """
+    metrics.watch(app.db, app.config)
     web = create_app(WebContext(app.config, app.db))
     server = uvicorn.Server(
         uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
