@@ -234,6 +234,8 @@ class DaemonConfig(_Section):
     revoke_every: float = 600.0
     #: Apply the webhook inbox (``promosync sync inbox``).
     inbox_every: float = 10.0
+    #: Deliver the e-mail outbox (``promosync messages deliver``), when ``[smtp]`` is set.
+    mail_every: float = 30.0
     #: Jobs one worker process runs at the same time.
     concurrency: Annotated[int, Field(ge=1, le=64, strict=True)] = 4
     #: A worker that has not shown life for this long is presumed dead; its job is retried.
@@ -245,6 +247,7 @@ class DaemonConfig(_Section):
         "orders_every",
         "revoke_every",
         "inbox_every",
+        "mail_every",
         "stalled_after",
         mode="before",
     )

@@ -20,7 +20,7 @@ from typing import Literal
 
 from integrations.ports import Shop
 from store.db import Database
-from sync import inbox
+from sync import delivery, inbox
 from sync.config import Config
 from sync.shops import Timing, open_shop
 from sync.shopsync import common, jobs, orders, revoke, usage
@@ -134,6 +134,13 @@ def _revoke(call: Call) -> object:
         return revoke.revoke_dropped(call.db, shop, store_name, wait=call.wait)
 
 
+def _mail(call: Call) -> object:
+    """Deliver the outbox, when ``[smtp]`` is set (without it messages wait, queued)."""
+    if call.config.smtp is None:
+        return None
+    return delivery.deliver_outbox(call.db, call.config)
+
+
 #: Every periodic job of the worker.
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("pull", "pull_every", "incentive", _pull),
@@ -141,6 +148,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("orders", "orders_every", "store", _orders),
     Periodic("revoke", "revoke_every", "store", _revoke),
     Periodic("inbox", "inbox_every", "global", service(inbox.process_inbox)),
+    Periodic("mail", "mail_every", "global", _mail),
 )
 BY_NAME = {periodic.name: periodic for periodic in PERIODIC}
 

@@ -25,6 +25,7 @@ def test_daemon_defaults_are_the_documented_intervals() -> None:
         600.0,
     )
     assert (daemon.inbox_every, daemon.concurrency, daemon.stalled_after) == (10.0, 4, 30.0)
+    assert daemon.mail_every == 30.0
 
 
 def test_daemon_intervals_are_durations(tmp_path: Path) -> None:

@@ -98,5 +98,6 @@ def test_the_schedule_has_each_job_per_linked_incentive_store_or_database(db: Da
         ("orders", "main", None),
         ("revoke", "main", None),
         ("inbox", None, None),
+        ("mail", None, None),
     }
     assert {p.name for p in PERIODIC} == {name for name, _, _ in scheduled}
