@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import chunks, db, models, pool
-from sync import codegen, codes_input, config, incentives, workflow
+from sync import codegen, codes_input, config, inbox_writer, incentives, workflow
 from sync import inbox as inbox_service
 from sync.shopsync import generate, link, orders, runs
-from sync.web import inbox_writer, webhooks
+from sync.web import webhooks
 
 
 def test_domain_and_job_defaults() -> None:

@@ -1,4 +1,5 @@
-"""Group commit for the webhook route: deliveries arriving together share one transaction.
+"""Storing verified webhook deliveries for the web route, with group commit: deliveries
+arriving together share one transaction.
 
 Every verified delivery awaits its own result, and is answered only after the
 transaction holding it committed ("stored, then 200"). A single writer task
@@ -17,11 +18,14 @@ from starlette.concurrency import run_in_threadpool
 
 from store import inbox
 from store.db import Database
+from store.inbox import NewDelivery
+
+__all__ = ["MAX_BATCH", "InboxWriter", "NewDelivery"]
 
 #: The most deliveries one transaction holds.
 MAX_BATCH = 256
 
-_Waiting = tuple[inbox.NewDelivery, "asyncio.Future[bool]"]
+_Waiting = tuple[NewDelivery, "asyncio.Future[bool]"]
 
 
 class InboxWriter:
@@ -33,7 +37,7 @@ class InboxWriter:
         self._queue: asyncio.Queue[_Waiting] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def store(self, delivery: inbox.NewDelivery) -> bool:
+    async def store(self, delivery: NewDelivery) -> bool:
         """Insert ``delivery`` (once per delivery id); raises ``StoreError`` on failure."""
         queue = self._queue_of_this_loop()
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -64,6 +68,6 @@ class InboxWriter:
                 if not done.done():
                     done.set_result(new)
 
-    def _write(self, deliveries: list[inbox.NewDelivery]) -> list[bool]:
+    def _write(self, deliveries: list[NewDelivery]) -> list[bool]:
         with self.db.begin() as connection:
             return inbox.store_deliveries(connection, deliveries)
