@@ -30,7 +30,7 @@ def test_domain_and_job_defaults() -> None:
     assert runs.STALE_AFTER == timedelta(minutes=15)
     assert link.LINK_ATTEMPTS == 3
     assert webhooks.MAX_BODY_BYTES == 1024 * 1024
-    assert inbox_writer.MAX_BATCH == 256
+    assert (inbox_writer.MAX_BATCH, inbox_writer.WRITERS) == (256, 2)
     assert (inbox_service.MAX_ATTEMPTS, inbox_service.BATCH) == (5, 500)
     assert inbox_service.RETRY_AFTER == timedelta(seconds=10)
     assert inbox_service.KEEP_DONE == timedelta(days=7)
