@@ -11,6 +11,7 @@ timezone-aware UTC :class:`datetime.datetime`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +83,7 @@ class CodeSource:
     status: str  # "active" | "scheduled" | "expired" | "disabled"
     code_count: int | None  # the store's own count of codes, if it reports one
     count_exact: bool = True  # False when the store says the count is a lower bound
+    ends_at: datetime | None = None  # when the store stops honouring its codes, if it says
 
     @property
     def usable(self) -> bool:
@@ -96,6 +98,7 @@ class ShopCode:
     code: str
     platform_id: str  # e.g. "gid://shopify/DiscountRedeemCode/456"
     usage_count: int | None = None
+    ends_at: datetime | None = None  # this code's own end (a Woo coupon), else its source's
 
 
 class CodeStream(Protocol):
@@ -138,6 +141,20 @@ class OrderWithCodes:
     cancelled: bool = False
     test: bool = False
     updated_at: datetime | None = None
+    #: Who ordered, as :func:`customer_key` makes it: never an e-mail address itself.
+    customer_key: str | None = None
+
+
+def customer_key(customer_id: str | None, email: str | None) -> str | None:
+    """The key that tells an order's customers apart: the store's customer id where it gives
+    one, else a SHA-256 of the trimmed, case-folded e-mail (so no address is kept), else None.
+    """
+    if customer_id:
+        return f"id:{customer_id}"[:100]
+    if email and email.strip():
+        digest = hashlib.sha256(email.strip().casefold().encode("utf-8")).hexdigest()
+        return f"email:{digest}"
+    return None
 
 
 @dataclass(frozen=True)

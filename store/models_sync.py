@@ -95,6 +95,9 @@ class ShopOrder(Base):
     financial_status: Mapped[str] = mapped_column(String(32), default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     test: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who ordered: the store's customer id, else a SHA-256 of the normalised e-mail (never
+    # the e-mail itself); None when the store said neither. Counts distinct customers.
+    customer_key: Mapped[str | None] = mapped_column(String(100))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -127,3 +130,6 @@ class CodeRequest(Base):
     state: Mapped[str] = mapped_column(String(16), default="requested")  # requested|created|failed
     error: Mapped[str | None] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+import store.models_policy  # noqa: E402, F401  (registers the policy tables with the sync ones)

@@ -12,7 +12,7 @@ Sync runs live in :mod:`store.sync_runs`, links of incentives to discounts in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -57,6 +57,7 @@ _FIXED_COLUMNS = (
     "origin",
     "missing_from_store",
     "last_seen_run_id",
+    "ends_at",
     "created_at",
 )
 
@@ -140,12 +141,16 @@ def upsert_page(
     codes: Sequence[tuple[str, str, str | None]],
     *,
     quarantine_reason: str | None = None,
+    ends_at: Mapping[str, datetime | None] | None = None,
 ) -> PageResult:
     """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool.
 
     New codes arrive quarantined when ``quarantine_reason`` says the source is
     unusable, so a pull that dies half-way never leaves claimable dead codes.
+    ``ends_at`` (by code norm) is when the store stops honouring each code; it is
+    stored on new codes and refreshed on known ones.
     """
+    ends = ends_at or {}
     existing = codes_by_norm(tx, scope, (norm for _, norm, _ in codes))
     fixed: dict[str, object] = {
         "incentive_id": incentive_id,
@@ -155,6 +160,7 @@ def upsert_page(
         "origin": "store",
         "missing_from_store": False,
         "last_seen_run_id": run_id,
+        "ends_at": None,
         "created_at": utcnow(),
     }
     new_rows: list[tuple[str, str, str | None]] = []
@@ -169,8 +175,13 @@ def upsert_page(
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
-            _seen(known, run_id, platform_id)
-    inserted = _insert_page(tx, fixed, new_rows) if new_rows else 0
+            _seen(known, run_id, platform_id, ends.get(norm))
+    inserted = 0
+    by_end: dict[datetime | None, list[tuple[str, str, str | None]]] = {}
+    for row in new_rows:  # one insert per end date: a discount's codes share one
+        by_end.setdefault(ends.get(row[1]), []).append(row)
+    for end, rows in by_end.items():
+        inserted += _insert_page(tx, {**fixed, "ends_at": end}, rows)
     if inserted != len(new_rows):
         # Another pull (or an upload) pooled some of these codes after they were looked up:
         # the insert skipped them, so settle them as codes found in the pool.
@@ -183,11 +194,11 @@ def upsert_page(
             elif row.last_seen_run_id == run_id:  # only this run stamps with its id
                 inserted += 1
             else:
-                _seen(row, run_id, platform_id)
+                _seen(row, run_id, platform_id, ends.get(norm))
     return PageResult(inserted, len(codes) - len(foreign), foreign)
 
 
-def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
+def _seen(code: Code, run_id: int, platform_id: str | None, ends_at: datetime | None) -> None:
     """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone."""
     # Never lower the stamp: a concurrent pull that started later (a higher id) saw the
     # code too, and its finish_pull must not take the code for gone. Computed in SQL, so
@@ -197,6 +208,8 @@ def _seen(code: Code, run_id: int, platform_id: str | None) -> None:
     )
     code.platform_id = platform_id or code.platform_id
     code.missing_from_store = False
+    if code.ends_at != ends_at:
+        code.ends_at = ends_at
     if code.status == "quarantined" and code.quarantine_reason == GONE_FROM_STORE:
         code.status, code.quarantine_reason = "available", None
 
@@ -331,6 +344,7 @@ class OrderFacts:
     cancelled: bool
     test: bool
     code_norms: tuple[str, ...]
+    customer_key: str | None = None
 
 
 def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
@@ -344,6 +358,7 @@ def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
     row.name, row.processed_at, row.currency = order.name, order.processed_at, order.currency
     row.total, row.financial_status = order.total, order.financial_status
     row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()
+    row.customer_key = order.customer_key
     if existing is None:
         tx.add(row)
     tx.flush()

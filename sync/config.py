@@ -169,12 +169,12 @@ class WooShopConfig(_Section):
 ShopConfig = Annotated[ShopifyShopConfig | WooShopConfig, Field(discriminator="platform")]
 
 #: ``[retry]`` durations: a number of seconds, or a number with a unit (``"30s"``, ``"2m"``).
-DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h)?")
-DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+DURATION = re.compile(r"(?P<amount>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>s|m|h|d)?")
+DURATION_UNITS = {None: 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def seconds(value: Any) -> float:
-    """``30``, ``"30s"``, ``"2m"`` or ``"1h"`` as seconds (more than zero)."""
+    """``30``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"14d"`` as seconds (more than zero)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         amount = float(value)
     else:

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeGuard
 
-from integrations.ports import CodeSource, OrderWithCodes, ShopCode, ShopInfo, UsageObservation
+from integrations.ports import (
+    CodeSource,
+    OrderWithCodes,
+    ShopCode,
+    ShopInfo,
+    UsageObservation,
+    customer_key,
+)
 from integrations.shopify.gid import discount_code_node_gid
 from integrations.shopify.queries import CODE_DISCOUNT_TYPES
 
@@ -54,6 +61,7 @@ def code_source(node_id: str, discount: Mapping[str, Any]) -> CodeSource:
         status=source_status(discount.get("status")),
         code_count=count,
         count_exact=exact,
+        ends_at=parse_datetime(discount["endsAt"]) if discount.get("endsAt") else None,
     )
 
 
@@ -135,6 +143,9 @@ def order_with_codes(node: Mapping[str, Any]) -> OrderWithCodes:
         cancelled=node.get("cancelledAt") is not None,
         test=bool(node.get("test")),
         updated_at=parse_datetime(node["updatedAt"]) if node.get("updatedAt") else None,
+        customer_key=customer_key(
+            str((node.get("customer") or {}).get("id") or "") or None, node.get("email")
+        ),
     )
 
 

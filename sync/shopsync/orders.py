@@ -92,4 +92,5 @@ def _facts(order: OrderWithCodes) -> shop_sync.OrderFacts:
         cancelled=order.cancelled,
         test=order.test,
         code_norms=tuple(dict.fromkeys(normalize_code(c) for c in order.codes)),
+        customer_key=order.customer_key,
     )

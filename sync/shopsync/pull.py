@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from integrations.ports import Shop
 from store import shop_sync
@@ -46,6 +47,7 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
         stream = shop.iter_codes(source)
         for page in stream:
             rows = []
+            ends: dict[str, datetime | None] = {}
             for found in page:
                 reason = check_code(found.code.strip())
                 if reason is not None:
@@ -54,10 +56,10 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
                         "%s: skipped a store code that cannot be pooled: %s", target.ref, reason
                     )
                     continue
-                rows.append(
-                    (found.code.strip(), normalize_code(found.code.strip()), found.platform_id)
-                )
-            result = _store_page(db, target, run, rows, hold)
+                norm = normalize_code(found.code.strip())
+                rows.append((found.code.strip(), norm, found.platform_id))
+                ends[norm] = found.ends_at or source.ends_at
+            result = _store_page(db, target, run, rows, hold, ends)
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -105,14 +107,19 @@ def pull(db: Database, shop: Shop, target: Target, progress: Progress = no_progr
 
 
 def _store_page(
-    db: Database, target: Target, run: Run, rows: list[tuple[str, str, str]], hold: str | None
+    db: Database,
+    target: Target,
+    run: Run,
+    rows: list[tuple[str, str, str]],
+    hold: str | None,
+    ends: dict[str, datetime | None],
 ) -> shop_sync.PageResult:
     """One page's upsert and the run's heartbeat: database work only, so it is replayed
     after a transient failure."""
 
     def store(tx: Tx) -> shop_sync.PageResult:
         result = shop_sync.upsert_page(
-            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold
+            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold, ends_at=ends
         )
         run.beat(tx)
         return result

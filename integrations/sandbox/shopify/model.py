@@ -61,6 +61,8 @@ class Order:
     test: bool = False
     financial_status: str = "PAID"
     cancelled_at: datetime | None = None
+    email: str | None = None
+    customer_id: int | None = None  # a guest checkout has none
 
 
 @dataclass(frozen=True, slots=True)
