@@ -50,3 +50,22 @@ def released_since(tx: Tx, incentive_ids: Sequence[int], since: datetime) -> dic
     )
     found.update({i: n for i, n in tx.execute(stmt).all()})
     return found
+
+
+def holders_ending_before(
+    tx: Tx, incentive_id: int, before: datetime
+) -> list[tuple[int, int, datetime]]:
+    """(creator id, code id, end) of released, not revoked codes of the incentive that end
+    before ``before``."""
+    stmt = (
+        select(Assignment.creator_id, Code.id, Code.ends_at)
+        .join(Code, Code.id == Assignment.code_id)
+        .where(
+            Assignment.incentive_id == incentive_id,
+            Code.status == "assigned",
+            Code.ends_at.is_not(None),
+            Code.ends_at < before,
+        )
+        .order_by(Code.ends_at)
+    )
+    return [(creator, code, ends) for creator, code, ends in tx.execute(stmt).all()]

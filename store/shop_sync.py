@@ -178,10 +178,10 @@ def upsert_page(
             _seen(known, run_id, platform_id, ends.get(norm))
     inserted = 0
     by_end: dict[datetime | None, list[tuple[str, str, str | None]]] = {}
-    for row in new_rows:  # one insert per end date: a discount's codes share one
-        by_end.setdefault(ends.get(row[1]), []).append(row)
-    for end, rows in by_end.items():
-        inserted += _insert_page(tx, {**fixed, "ends_at": end}, rows)
+    for new_row in new_rows:  # one insert per end date: a discount's codes share one
+        by_end.setdefault(ends.get(new_row[1]), []).append(new_row)
+    for end, group in by_end.items():
+        inserted += _insert_page(tx, {**fixed, "ends_at": end}, group)
     if inserted != len(new_rows):
         # Another pull (or an upload) pooled some of these codes after they were looked up:
         # the insert skipped them, so settle them as codes found in the pool.

@@ -81,11 +81,13 @@ class IncentiveCapacity:
         }
 
 
-def of_campaign(tx: Tx, campaign: Campaign, now: datetime | None = None) -> list[IncentiveCapacity]:
-    """The capacity of every incentive of ``campaign``, in incentive order."""
+def of_campaign(
+    tx: Tx, campaign: Campaign, now: datetime | None = None, *, only: int | None = None
+) -> list[IncentiveCapacity]:
+    """The capacity of every incentive of ``campaign`` (or of the one ``only`` names)."""
     now = now or utcnow()
     stages = {s.key: s for s in catalog.stages_of(tx, campaign.id)}
-    incentives = catalog.incentives_of(tx, campaign.id)
+    incentives = [i for i in catalog.incentives_of(tx, campaign.id) if only is None or i.id == only]
     released = store_capacity.released_since(tx, [i.id for i in incentives], now - RATE_WINDOW)
     found = []
     for incentive in incentives:

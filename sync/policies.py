@@ -24,6 +24,7 @@ DEFAULT_WARN_BEFORE = timedelta(days=3)
 #: A personal code used by more distinct customers than this has leaked.
 DEFAULT_MAX_CUSTOMERS = 1
 FLAG, DISABLE_AND_REISSUE = ON_LEAK_POLICIES
+ON_LEAK_CHOICES: tuple[str, ...] = ON_LEAK_POLICIES
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,6 @@ def set_policy(
             "incentive.policy",
             campaign_id=incentive.campaign_id,
             incentive_id=incentive.id,
-            **result.as_dict(),
+            settings=result.as_dict(),
         )
     return result
