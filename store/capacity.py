@@ -68,4 +68,6 @@ def holders_ending_before(
         )
         .order_by(Code.ends_at)
     )
-    return [(creator, code, ends) for creator, code, ends in tx.execute(stmt).all()]
+    return [
+        (creator, code, ends) for creator, code, ends in tx.execute(stmt).all() if ends is not None
+    ]
