@@ -23,6 +23,7 @@ from sync.cli import (
     events,
     incentives,
     messages,
+    pool_health,
     report,
     serve,
     shared,
@@ -88,6 +89,7 @@ for module in (
     database,
     demo,
     stores,
+    pool_health,
     serve,
 ):
     module.register(cli)
