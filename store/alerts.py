@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import CursorResult, Table
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Tx
@@ -22,6 +22,6 @@ def mark_once(tx: Tx, kind: str, subject: str) -> bool:
         insert(_MARKS)
         .values(kind=kind, subject=subject[:120], at=utcnow())
         .on_conflict_do_nothing(index_elements=["kind", "subject"])
+        .returning(_MARKS.c.id)
     )
-    result = cast(CursorResult[Any], tx.execute(statement))
-    return result.rowcount == 1
+    return tx.execute(statement).first() is not None

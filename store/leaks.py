@@ -90,8 +90,9 @@ def record(
             detected_at=now,
         )
         .on_conflict_do_nothing(index_elements=["code_id"])
+        .returning(_LEAKS.c.id)
     )
-    return cast(CursorResult[Any], tx.execute(statement)).rowcount == 1
+    return tx.execute(statement).first() is not None
 
 
 def known_codes(tx: Tx, incentive_id: int) -> set[int]:
@@ -142,3 +143,14 @@ def release_lease(tx: Tx, leak_id: int, owner: str) -> None:
 
 def code_text(tx: Tx, code_id: int) -> str:
     return tx.scalars(select(Code.code).where(Code.id == code_id)).one()
+
+
+def flagged_codes(tx: Tx, incentive_ids: Sequence[int]) -> set[int]:
+    """Leaked codes still held by their creator (flagged, or waiting for their reissue)."""
+    if not incentive_ids:
+        return set()
+    stmt = select(CodeLeak.code_id).where(
+        CodeLeak.incentive_id.in_(incentive_ids),
+        CodeLeak.state.in_(("flagged", "reissue_pending")),
+    )
+    return set(tx.scalars(stmt))
