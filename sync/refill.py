@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -46,6 +47,11 @@ AUTO_MIN_MARGIN = 5
 #: A refill still "running" after this is taken for dead (its worker crashed): another
 #: may start. Its reservation keeps counting toward the cap.
 STALE_AFTER = timedelta(minutes=30)
+
+#: A check that finds another worker refilling a low pool waits for it (polling), at most
+#: this long, so the caller's next burst of moves finds the codes.
+BUSY_WAIT = timedelta(seconds=60)
+BUSY_POLL = 0.1  # seconds
 
 #: Opens a configured store by name (tests pass the local Shopify).
 ShopOpener = Callable[[str], AbstractContextManager[Shop]]
@@ -245,14 +251,25 @@ def refill_check(
     *,
     opener: ShopOpener | None = None,
     now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> RefillResult:
-    """Check every pool with refill on once; refill those below their low-water mark."""
+    """Check every pool with refill on once; refill those below their low-water mark.
+
+    A pool below its mark that another worker is refilling is waited for (up to
+    :data:`BUSY_WAIT`), so that a caller checking after a burst of moves never starts the
+    next burst on a pool still waiting for its codes.
+    """
     opener = opener or default_opener(config)
     owner = events.default_actor()
     outcomes: list[RefillOutcome] = []
     for target in common.targets(db, None, None):
-        at = now or utcnow()
-        plan = db.run(lambda tx, t=target, at=at: _plan(tx, t, owner, at))  # type: ignore[misc]
+        deadline = time.monotonic() + BUSY_WAIT.total_seconds()
+        while True:
+            at = now or utcnow()
+            plan = db.run(lambda tx, t=target, at=at: _plan(tx, t, owner, at))  # type: ignore[misc]
+            if plan is None or plan.outcome.action != "busy" or time.monotonic() > deadline:
+                break
+            sleep(BUSY_POLL)
         if plan is None:
             continue
         if plan.refill_id is None:
