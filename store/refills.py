@@ -33,14 +33,14 @@ def running_since(tx: Tx, incentive_id: int, since: datetime) -> bool:
     return bool(tx.scalar(stmt))
 
 
-def reserve(tx: Tx, incentive_id: int, requested: int, owner: str) -> Refill:
+def reserve(tx: Tx, incentive_id: int, requested: int, owner: str, now: datetime) -> Refill:
     row = Refill(
         incentive_id=incentive_id,
         requested=requested,
         created=0,
         state="running",
         owner=owner,
-        started_at=utcnow(),
+        started_at=now,
     )
     tx.add(row)
     tx.flush()

@@ -44,6 +44,9 @@ DEFAULT_MAX_PER_DAY = 1_000
 #: :data:`AUTO_MIN_MARGIN` codes.
 AUTO_MARGIN = 0.10
 AUTO_MIN_MARGIN = 5
+#: ``--auto`` without ``--batch``: at least this many codes per refill, so a pool that drifts
+#: under its mark one code at a time is not refilled one code at a time.
+AUTO_MIN_BATCH = 25
 #: A refill still "running" after this is taken for dead (its worker crashed): another
 #: may start. Its reservation keeps counting toward the cap.
 STALE_AFTER = timedelta(minutes=30)
@@ -194,7 +197,7 @@ def _plan(tx: Tx, target: common.Target, owner: str, now: datetime) -> _Plan | N
     metrics.POOL_AVAILABLE.labels(incentive=target.ref).set(available)
     if settings.mode == AUTO:
         low = auto_mark(pool.participants_waiting)
-        wanted = max(low - available, settings.batch or 0)
+        wanted = max(low - available, settings.batch or AUTO_MIN_BATCH)
     else:
         low = settings.below or 0
         wanted = settings.batch or 0
@@ -228,7 +231,7 @@ def _plan(tx: Tx, target: common.Target, owner: str, now: datetime) -> _Plan | N
         )
         metrics.REFILLS.labels(outcome="capped").inc()
         return _Plan(None, RefillOutcome(target.ref, available, low, "capped"))
-    reservation = refills.reserve(tx, target.id, count, owner)
+    reservation = refills.reserve(tx, target.id, count, owner, now)
     return _Plan(
         reservation.id,
         RefillOutcome(target.ref, available, low, "refilled", created=count),
