@@ -6,7 +6,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from benchmarks import pool, shopify_pull
+from benchmarks import pool, refill, shopify_pull
 from benchmarks.harness import Row
 
 COLUMNS = ("benchmark", "median", "target", "met", "runs", "detail")
@@ -41,13 +41,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=[name for name, _ in (*pool.BENCHMARKS, *shopify_pull.BENCHMARKS)],
+        choices=[
+            name for name, _ in (*pool.BENCHMARKS, *shopify_pull.BENCHMARKS, *refill.BENCHMARKS)
+        ],
         default=[],
         help="run only these benchmarks",
     )
     args = parser.parse_args(argv)
     sizes = pool.QUICK if args.quick else pool.FULL
     rows = pool.run(sizes, args.only) + shopify_pull.run(args.quick, args.only)
+    rows += refill.run(args.quick, args.only)
     if args.quick:  # tiny sizes say nothing about the targets
         rows = [replace(row, met=None) for row in rows]
     mode = "quick (sizes too small to mean anything)" if args.quick else "full"

@@ -20,18 +20,25 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
+import tempfile
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from benchmarks import fixtures
 from benchmarks.harness import Row
-from integrations.ports import SourceRef
+from integrations.ports import Shop, SourceRef
 from integrations.sandbox.shopify import SandboxShop, serve
 from integrations.shopify.shop import ShopifyShop
 from store.db import Database
-from store.models import utcnow
+from store.models import Code, utcnow
+from store.models_policy import Refill
 from sync import campaigns, capacity, incentives, moves, refill
 from sync.config import Config
 from sync.errors import OutOfCodes
@@ -141,11 +148,6 @@ def simulate(mode: str, sizes: Sizes, seed: int, work: Path, template: Path) -> 
             calls = shop.client.stats.requests - calls_before
             (pool,) = capacity.capacity(db, CAMPAIGN)
     with db.transaction() as tx:
-        from sqlalchemy import func, select
-
-        from store.models import Code
-        from store.models_policy import Refill
-
         generated = int(tx.scalar(select(func.count()).select_from(Code)) or 0)
         refills = int(tx.scalar(select(func.count()).select_from(Refill)) or 0)
     released = generated - pool.available - pool.short_validity
@@ -155,21 +157,17 @@ def simulate(mode: str, sizes: Sizes, seed: int, work: Path, template: Path) -> 
 
 
 def _opener(shop: ShopifyShop) -> refill.ShopOpener:
-    from collections.abc import Iterator
-    from contextlib import contextmanager
-
     @contextmanager
-    def opened(_: str) -> Iterator[ShopifyShop]:
+    def opened(_: str) -> Iterator[Shop]:
         yield shop
 
-    return opened  # type: ignore[return-value]
+    return opened
 
 
 def bench_refill(sizes: Sizes, work: Path, template: Path) -> list[Row]:
     seeds = [11 + n for n in range(sizes.runs)]
     results = {
-        mode: [simulate(mode, sizes, seed, work, template) for seed in seeds]
-        for mode in ("auto", "upfront", "guess")
+        mode: [simulate(mode, sizes, seed, work, template) for seed in seeds] for mode in MODES
     }
     rows = []
     auto = results["auto"]
@@ -200,4 +198,20 @@ def bench_refill(sizes: Sizes, work: Path, template: Path) -> list[Row]:
                 + ratio,
             )
         )
+    return rows
+
+
+MODES = ("auto", "upfront", "guess")
+BENCHMARKS = (("refill", bench_refill),)
+
+
+def run(quick: bool, only: Sequence[str] = ()) -> list[Row]:
+    """The simulated campaign in every mode (unless ``only`` leaves it out); one row per mode."""
+    if only and "refill" not in only:
+        return []
+    sizes = QUICK if quick else FULL
+    with tempfile.TemporaryDirectory(prefix="promosync-bench-refill-") as tmp:
+        work = Path(tmp)
+        rows = bench_refill(sizes, work, fixtures.migrated_sqlite_template(work))
+    print("  done: refill", file=sys.stderr, flush=True)
     return rows

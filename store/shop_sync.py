@@ -44,6 +44,8 @@ from store.models_sync import (
 )
 
 GONE_FROM_STORE = "gone from store"
+#: Rows upserted per transaction when codes arrive other than by pages of the store.
+PAGE_ROWS = 250
 SOURCE_UNUSABLE = "discount is {status} in the store"
 
 

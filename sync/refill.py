@@ -289,7 +289,9 @@ def _refill(db: Database, opener: ShopOpener, target: common.Target, plan: _Plan
     created, error = 0, None
     try:
         with opener(target.store_name) as shop:
-            result = generate.generate(db, shop, target, wanted, prefix=plan.prefix)
+            result = generate.generate(
+                db, shop, target, wanted, prefix=plan.prefix, full_pull=False
+            )
         created = result.created
     except Exception as failure:  # noqa: BLE001 - a failed refill alerts and blocks nothing
         error = _describe(failure)

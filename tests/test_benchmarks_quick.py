@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import pool, shopify_pull
+from benchmarks import pool, refill, shopify_pull
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT_S = 300
@@ -37,7 +37,9 @@ def test_quick_benchmarks_exit_cleanly_and_print_every_row() -> None:
         f"{pool.QUICK.processes} processes moving {pool.QUICK.concurrent_moves:,} creators "
         "(PostgreSQL)",
     ]
-    pool_rows, pull_rows = rows[: len(expected)], rows[len(expected) :]
+    pool_rows, pull_rows = rows[: len(expected)], rows[len(expected) : -len(refill.MODES)]
+    refill_rows = rows[-len(refill.MODES) :]
+    assert [row.split(", ")[-1].split()[0] for row in refill_rows] == list(refill.MODES)
     assert len(expected) == len(pool.BENCHMARKS)
     for row, name in zip(pool_rows, expected, strict=True):
         assert row.startswith(name), (row, name)

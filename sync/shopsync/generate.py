@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopCode
 from store import events, shop_requests, shop_sync
 from store.db import Database, Tx
 from sync import codegen
 from sync.codes_input import normalize_code
 from sync.errors import DomainError, UsageError
 from sync.shopsync.common import Progress, Target, no_progress
-from sync.shopsync.pull import PullResult, pull
+from sync.shopsync.pull import PullResult, pool_created, pull
 from sync.shopsync.runs import sync_run
 
 MAX_ROUNDS = 5
@@ -63,17 +63,21 @@ def generate(
     *,
     prefix: str = "",
     progress: Progress = no_progress,
+    full_pull: bool = True,
 ) -> GenerateResult:
     """Create ``count`` new codes in the target's discount and pull them into the pool.
 
     Requests an earlier run left open are settled first and reported apart: they
-    never count toward ``count``.
+    never count toward ``count``. ``full_pull=False`` pools only the codes created
+    (what a refill does: a full pull of a large discount after every refill would cost
+    a request per 250 codes it already holds); the next scheduled pull checks the rest.
     """
     prefix = check_request(count, prefix)
     with sync_run(db, target.store_name, "generate", target.id) as run:
         run.count(expected=count)
         leftovers = _settle_leftovers(db, shop, target)
         created = 0
+        made: list[ShopCode] = []
         failures: Counter[str] = Counter()
         rounds = 0
         while created < count and rounds < MAX_ROUNDS:
@@ -81,13 +85,16 @@ def generate(
             batch = _fresh_codes(db, target, count - created, prefix)
             outcome = shop.create_codes(target.source, batch)
             created += len(outcome.created)
+            made += outcome.created
             failures.update(outcome.failed.values())
             with db.transaction() as tx:
                 _settle(tx, target, batch, outcome.failed)
                 run.count(fetched=created, skipped=sum(failures.values()))
                 run.beat(tx)
             progress(len(outcome.created))
-        pulled = pull(db, shop, target)
+        pulled = pull(db, shop, target) if full_pull else None
+        if not full_pull:
+            pool_created(db, shop, target, made)
         with db.transaction() as tx:
             events.record(
                 tx,

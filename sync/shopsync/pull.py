@@ -11,10 +11,11 @@ settles everything.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopCode
 from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
@@ -125,3 +126,30 @@ def _store_page(
         return result
 
     return db.run(store)
+
+
+def pool_created(db: Database, shop: Shop, target: Target, created: Sequence[ShopCode]) -> int:
+    """Pool codes just created in the target's discount, without reading the whole discount.
+
+    A partial pull: the codes are stamped by a pull run that started after they were
+    created (so a concurrent full pull never takes them for gone), and nothing is
+    quarantined. The discount's status and end are re-read once. Returns how many are new.
+    """
+    with sync_run(db, target.store_name, "pull", target.id) as run:
+        source = shop.source_status(target.source)
+        hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
+        rows: list[tuple[str, str, str]] = []
+        ends: dict[str, datetime | None] = {}
+        for found in created:
+            code = found.code.strip()
+            if check_code(code) is not None:
+                continue  # we generated it: cannot happen, and a full pull would say why
+            norm = normalize_code(code)
+            rows.append((code, norm, found.platform_id))
+            ends[norm] = found.ends_at or source.ends_at
+        new = 0
+        for start in range(0, len(rows), shop_sync.PAGE_ROWS):
+            page = rows[start : start + shop_sync.PAGE_ROWS]
+            new += _store_page(db, target, run, page, hold, ends).new
+        run.count(expected=len(created), fetched=len(created), stored=new)
+    return new
