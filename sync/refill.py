@@ -24,13 +24,14 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from integrations.ports import Shop
+from integrations.ports import Shop, ShopError
 from store import events, policies, refills, shop_links
 from store.db import Database, Tx
 from store.models import Campaign, Incentive, utcnow
+from store.models_policy import IncentivePolicy
 from sync import alerts, capacity, codegen, lookup, metrics
 from sync.config import Config
-from sync.errors import UsageError
+from sync.errors import DomainError, UsageError
 from sync.shops import open_shop
 from sync.shopsync import common, generate
 
@@ -159,15 +160,16 @@ def set_refill(
     return settings
 
 
-def settings_of(row: object) -> RefillSettings:
+def settings_of(row: IncentivePolicy | None) -> RefillSettings:
+    """An incentive's refill settings (no policy row: refill is off)."""
     if row is None:
         return RefillSettings()
     return RefillSettings(
-        mode=getattr(row, "refill_mode", OFF) or OFF,
-        below=getattr(row, "refill_below", None),
-        batch=getattr(row, "refill_batch", None),
-        prefix=getattr(row, "refill_prefix", None) or "",
-        max_per_day=getattr(row, "refill_max_per_day", None) or DEFAULT_MAX_PER_DAY,
+        mode=row.refill_mode or OFF,
+        below=row.refill_below,
+        batch=row.refill_batch,
+        prefix=row.refill_prefix or "",
+        max_per_day=row.refill_max_per_day or DEFAULT_MAX_PER_DAY,
     )
 
 
@@ -326,9 +328,6 @@ def _refill(db: Database, opener: ShopOpener, target: common.Target, plan: _Plan
 def _describe(failure: Exception) -> str:
     """A failure in one sentence fit for the event log: our own errors say what happened;
     anything else is named by type only (its text may hold values from the database)."""
-    from integrations.ports import ShopError
-    from sync.errors import DomainError
-
     if isinstance(failure, ShopError | DomainError | UsageError):
         return str(failure)[:500]
     return f"unexpected {type(failure).__name__} (details in the log file)"
