@@ -3,8 +3,9 @@
 It runs what a merchant would do, against the bundled local Shopify (real HTTP
 on loopback): codes generated in the store are pulled into a pool, creators are
 moved until the pool runs out (and the refusal that follows), more codes are
-generated in the store, a creator's view and e-mail are shown, two creators'
-audiences buy with their codes, and the report shows redemptions, revenue and ROI.
+generated in the store, a creator's view and e-mail are shown, two creators buy with
+their codes, one creator's code leaks to a coupon site and is disabled and reissued, the
+pool refills itself in the store, and the report shows redemptions, revenue and ROI.
 """
 
 from __future__ import annotations
@@ -19,12 +20,23 @@ from integrations.ports import Shop, SourceRef
 from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
 from store.db import Database
-from sync import campaigns, creators, incentives, messages, moves, reports
+from sync import (
+    campaigns,
+    creators,
+    incentives,
+    leaks,
+    messages,
+    moves,
+    policies,
+    refill,
+    reports,
+)
 from sync.cli import report_view
 from sync.config import Config, Secret, ShopifyShopConfig
 from sync.errors import OutOfCodes
 from sync.shops import open_shop
 from sync.shopsync import common, generate, link, orders, pull, usage
+from sync.wording import plural
 
 DEMO_DB_FILE = "promosync-demo.db"
 STORE_NAME = "main"
@@ -41,7 +53,14 @@ DEMO_TEMPLATE = (
     "Hi {{first_name}}! Thanks for joining {{campaign_name}}.\n"
     "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}"
 )
-DEMO_ORDERS = ((0, Decimal("89.90")), (0, Decimal("45.00")), (2, Decimal("120.00")))
+#: (creator index, total, the shop's customer id): Maya orders twice, Ana once.
+DEMO_ORDERS = (
+    (0, Decimal("89.90"), 501),
+    (0, Decimal("45.00"), 501),
+    (2, Decimal("120.00"), 503),
+)
+#: Strangers who found Kofi's code on a coupon site.
+LEAK_CREATOR, LEAK_CUSTOMERS = 3, (901, 902)
 #: Every line the demo prints fits a terminal of this width (the report table too).
 LINE_WIDTH = report_view.DEFAULT_WIDTH
 
@@ -76,16 +95,15 @@ def run(path: str = DEMO_DB_FILE, say: Callable[[str], None] = print) -> Databas
             )
             _move_everyone(db, say)
             _show_creator(db, say)
-            for index, total in DEMO_ORDERS:
-                code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
-                assert code is not None
-                sandbox.place_order([code], total)
+            for index, total, customer in DEMO_ORDERS:
+                sandbox.place_order([_code_of(db, index)], total, customer_id=customer)
             say(
                 f"== {len(DEMO_ORDERS)} orders in Shopify used creators' codes; "
                 "syncing usage and orders"
             )
             usage.refresh_usage(db, shop, target)
             orders.pull_orders(db, shop, store_name)
+            _leak_and_refill(db, sandbox, shop, store_name, say)
         say(f"   (the discount now has {len(sandbox.codes_of(discount))} codes in Shopify)")
     say(report_view.render(reports.build(db, "summer")).rstrip("\n"))
     return db
@@ -168,6 +186,50 @@ def _move_everyone(db: Database, say: Callable[[str], None]) -> None:
             say(f"   {member.handle}: {outcome.source} → {outcome.target}, released {got}")
         except OutOfCodes as refused:
             say(f"   {member.handle}: REFUSED — {refused}")
+
+
+def _code_of(db: Database, index: int) -> str:
+    code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
+    assert code is not None
+    return code
+
+
+def _leak_and_refill(
+    db: Database, sandbox: SandboxShop, shop: Shop, store_name: str, say: Callable[[str], None]
+) -> None:
+    """A leaked code disabled and reissued, then the pool refilled in the store."""
+    opener = _opener(shop)
+    handle = DEMO_CREATORS[LEAK_CREATOR][0]
+    leaked = _code_of(db, LEAK_CREATOR)
+    policies.set_policy(db, "summer/kit", on_leak=policies.DISABLE_AND_REISSUE)
+    for customer in LEAK_CUSTOMERS:
+        sandbox.place_order([leaked], Decimal("30.00"), customer_id=customer)
+    say(
+        f"== {handle}'s code was posted on a coupon site: {len(LEAK_CUSTOMERS)} strangers used "
+        f"it; policy on_leak = disable_and_reissue"
+    )
+    orders.pull_orders(db, shop, store_name)
+    found = leaks.leak_check(db, Config(), opener=opener)
+    say(
+        f"   leak check: {plural(found.detected, 'leaked code')}, {found.reissued} reissued; "
+        f"{leaked} is {'gone' if sandbox.find_code(leaked) is None else 'still'} in Shopify, "
+        f"{handle} now holds {_code_of(db, LEAK_CREATOR)}"
+    )
+    refill.set_refill(db, "summer/kit", below=3, batch=5, prefix="SUMMER-")
+    checked = refill.refill_check(db, Config(), opener=opener)
+    for outcome in checked.outcomes:
+        say(
+            f"== Refill (below 3, batch 5): {outcome.available} codes left, "
+            f"{plural(outcome.created, 'code')} made in Shopify and pooled"
+        )
+
+
+def _opener(shop: Shop) -> refill.ShopOpener:
+    @contextmanager
+    def opened(_: str) -> Iterator[Shop]:
+        yield shop
+
+    return opened
 
 
 def _show_creator(db: Database, say: Callable[[str], None]) -> None:
