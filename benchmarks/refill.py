@@ -166,9 +166,12 @@ def _opener(shop: ShopifyShop) -> refill.ShopOpener:
 
 def bench_refill(sizes: Sizes, work: Path, template: Path) -> list[Row]:
     seeds = [11 + n for n in range(sizes.runs)]
-    results = {
-        mode: [simulate(mode, sizes, seed, work, template) for seed in seeds] for mode in MODES
-    }
+    results: dict[str, list[Outcome]] = {}
+    for mode in MODES:
+        for seed in seeds:
+            outcome = simulate(mode, sizes, seed, work, template)
+            results.setdefault(mode, []).append(outcome)
+            print(f"  refill {mode} seed {seed}: {outcome}", file=sys.stderr, flush=True)
     rows = []
     auto = results["auto"]
     for mode, outcomes in results.items():
