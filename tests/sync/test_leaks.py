@@ -38,9 +38,7 @@ def _released(db: Database, shop: SandboxShop, store: ShopifyShop, pool: int = 4
 
 def _holding(db: Database) -> str:
     with db.transaction() as tx:
-        return tx.scalars(
-            select(Code.code).join(Assignment, Assignment.code_id == Code.id)
-        ).one()
+        return tx.scalars(select(Code.code).join(Assignment, Assignment.code_id == Code.id)).one()
 
 
 def _status(db: Database, code: str) -> str:
