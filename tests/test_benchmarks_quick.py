@@ -39,7 +39,10 @@ def test_quick_benchmarks_exit_cleanly_and_print_every_row() -> None:
     ]
     pool_rows, pull_rows = rows[: len(expected)], rows[len(expected) : -len(refill.MODES)]
     refill_rows = rows[-len(refill.MODES) :]
-    assert [row.split(", ")[-1].split()[0] for row in refill_rows] == list(refill.MODES)
+    for row, mode in zip(refill_rows, refill.MODES, strict=True):
+        assert row.startswith(f"simulated campaign, {refill.QUICK.creators:,} creators, {mode} "), (
+            row
+        )
     assert len(expected) == len(pool.BENCHMARKS)
     for row, name in zip(pool_rows, expected, strict=True):
         assert row.startswith(name), (row, name)
