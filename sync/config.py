@@ -256,6 +256,31 @@ class DaemonConfig(_Section):
         return seconds(value)
 
 
+#: Outbound webhook defaults: how long one POST may take, how often it is tried.
+DEFAULT_NOTIFY_TIMEOUT = 10.0
+DEFAULT_NOTIFY_ATTEMPTS = 5
+
+
+class NotifyConfig(_Section):
+    """``[notify]``: where alert events are POSTed, signed with ``secret`` (HMAC-SHA256)."""
+
+    url: str | None = None
+    secret: SecretField = None
+    kinds: tuple[str, ...] | None = None  # None: every alert kind (sync.alerts.ALERT_KINDS)
+    timeout: float = DEFAULT_NOTIFY_TIMEOUT
+    attempts: Annotated[int, Field(ge=1, strict=True)] = DEFAULT_NOTIFY_ATTEMPTS
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
+
 #: How long a creator page link stays valid unless ``--expires`` or ``[portal]`` says otherwise.
 DEFAULT_LINK_LIFETIME = 30 * 86400.0
 #: The longest a link may live: a leaked link should not outlive a season's campaigns.
@@ -382,6 +407,7 @@ class Config(_Section):
     daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     portal: PortalConfig = Field(default_factory=PortalConfig)
     smtp: SmtpConfig | None = None
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("stores")

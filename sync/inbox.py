@@ -197,7 +197,14 @@ def _add_codes(
 
         def add(tx: Tx) -> str | None:
             result = shop_sync.upsert_page(
-                tx, target.id, delivery.store_name, run.id, rows, quarantine_reason=hold
+                tx,
+                target.id,
+                delivery.store_name,
+                run.id,
+                rows,
+                quarantine_reason=hold,
+                holds=pull.holds_of(event.codes),
+                ends_at=pull.ends_of(event.codes, source),
             )
             run.finish(tx, fetched=len(event.codes), stored=result.new)
             return None if result.new or result.seen else "no code could be pooled"

@@ -138,3 +138,40 @@ def watch(db: Database, config: Config) -> None:
     if not _watched:
         _watched.append(DatabaseGauges(db, config))
         REGISTRY.register(_watched[0])
+
+
+ALERTS = Counter(
+    "promosync_alerts",
+    "Alerts raised (pool.low, refill.failed, code.leaked, ...), by kind.",
+    ["kind"],
+    registry=REGISTRY,
+)
+POOL_AVAILABLE = Gauge(
+    "promosync_pool_available_codes",
+    "Codes that can be handed out now, per incentive, as of the last refill check.",
+    ["incentive"],
+    registry=REGISTRY,
+)
+CODES_REFILLED = Counter(
+    "promosync_codes_refilled",
+    "Codes created in stores by automatic refills.",
+    registry=REGISTRY,
+)
+REFILLS = Counter(
+    "promosync_refills",
+    "Automatic refills by outcome (done, failed, capped).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+LEAKS = Counter(
+    "promosync_leaks",
+    "Leaked codes detected, and reissued, by action.",
+    ["action"],
+    registry=REGISTRY,
+)
+NOTIFY = Counter(
+    "promosync_notify_deliveries",
+    "Outbound webhook deliveries by outcome (sent, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)

@@ -23,6 +23,7 @@ from sync.cli import (
     events,
     incentives,
     messages,
+    pool_health,
     report,
     run,
     serve,
@@ -91,6 +92,7 @@ for module in (
     demo,
     stores,
     webhooks,
+    pool_health,
     serve,
     run,
 ):
