@@ -236,6 +236,15 @@ class DaemonConfig(_Section):
     inbox_every: float = 10.0
     #: Deliver the e-mail outbox (``promosync messages deliver``), when ``[smtp]`` is set.
     mail_every: float = 30.0
+    #: Check the pools with auto-refill (``promosync sync refill``); short, so that a burst of
+    #: moves is followed by a refill within this long.
+    refill_every: float = 60.0
+    #: Look for leaked codes in the stored orders and reissue (``promosync sync leaks``).
+    leaks_every: float = 900.0
+    #: Raise code.expiring for held codes ending soon (``promosync sync expiry``).
+    expiry_every: float = 3600.0
+    #: Send alert events to ``[notify] url`` (``promosync sync notify``), when it is set.
+    notify_every: float = 30.0
     #: Jobs one worker process runs at the same time.
     concurrency: Annotated[int, Field(ge=1, le=64, strict=True)] = 4
     #: A worker that has not shown life for this long is presumed dead; its job is retried.
@@ -248,6 +257,10 @@ class DaemonConfig(_Section):
         "revoke_every",
         "inbox_every",
         "mail_every",
+        "refill_every",
+        "leaks_every",
+        "expiry_every",
+        "notify_every",
         "stalled_after",
         mode="before",
     )

@@ -20,7 +20,7 @@ from typing import Literal
 
 from integrations.ports import Shop
 from store.db import Database
-from sync import delivery, inbox
+from sync import delivery, expiry, inbox, leaks, notify, refill
 from sync.config import Config
 from sync.shops import Timing, open_shop
 from sync.shopsync import common, jobs, orders, revoke, usage
@@ -149,6 +149,10 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("revoke", "revoke_every", "store", _revoke),
     Periodic("inbox", "inbox_every", "global", service(inbox.process_inbox)),
     Periodic("mail", "mail_every", "global", _mail),
+    Periodic("refill", "refill_every", "global", service(refill.refill_check)),
+    Periodic("leaks", "leaks_every", "global", service(leaks.leak_check)),
+    Periodic("expiry", "expiry_every", "global", service(expiry.expiry_check)),
+    Periodic("notify", "notify_every", "global", service(notify.notify_events)),
 )
 BY_NAME = {periodic.name: periodic for periodic in PERIODIC}
 

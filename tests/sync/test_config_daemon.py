@@ -26,6 +26,8 @@ def test_daemon_defaults_are_the_documented_intervals() -> None:
     )
     assert (daemon.inbox_every, daemon.concurrency, daemon.stalled_after) == (10.0, 4, 30.0)
     assert daemon.mail_every == 30.0
+    assert (daemon.refill_every, daemon.leaks_every, daemon.expiry_every) == (60.0, 900.0, 3600.0)
+    assert daemon.notify_every == 30.0
 
 
 def test_daemon_intervals_are_durations(tmp_path: Path) -> None:

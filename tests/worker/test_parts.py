@@ -99,5 +99,9 @@ def test_the_schedule_has_each_job_per_linked_incentive_store_or_database(db: Da
         ("revoke", "main", None),
         ("inbox", None, None),
         ("mail", None, None),
+        ("refill", None, None),
+        ("leaks", None, None),
+        ("expiry", None, None),
+        ("notify", None, None),
     }
     assert {p.name for p in PERIODIC} == {name for name, _, _ in scheduled}
