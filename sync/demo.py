@@ -96,7 +96,7 @@ def run(
         )
         with open_shop(config, STORE_NAME) as (store_name, shop):
             _set_up(db, shop, local, say)
-            _add_template(db, say)
+            _add_template(db, config, say)
             target = common.targets(db, store_name, "summer/kit")[0]
             result = pull.pull(db, shop, target)
             say(
@@ -242,7 +242,7 @@ def _set_up(db: Database, shop: Shop, local: LocalStore, say: Callable[[str], No
     say(f"== {len(DEMO_CREATORS)} creators added at 'candidates'")
 
 
-def _add_template(db: Database, say: Callable[[str], None]) -> None:
+def _add_template(db: Database, config: Config, say: Callable[[str], None]) -> None:
     saved = templates.add(
         db,
         "summer",
@@ -250,7 +250,10 @@ def _add_template(db: Database, say: Callable[[str], None]) -> None:
         subject=DEMO_SUBJECT,
         body_text=DEMO_TEMPLATE,
         send_on="pre_payment",
+        config=config,
     )
+    for warning in saved.warnings:  # none: [portal] points at the demo's page server
+        say(f"   warning: {warning}")
     say(
         f"== Template '{saved.name}' with {{{{promo_code}}}} and {{{{portal_link}}}}, sent "
         f"when a creator enters {saved.send_on}"
