@@ -222,6 +222,40 @@ class RetryConfig(_Section):
         return seconds(value)
 
 
+class DaemonConfig(_Section):
+    """``[daemon]``: how often ``promosync run`` runs each periodic job, as durations.
+
+    One field per periodic job of :data:`sync.worker.table.PERIODIC` (its ``every`` key).
+    """
+
+    pull_every: float = 600.0
+    usage_every: float = 3600.0
+    orders_every: float = 900.0
+    revoke_every: float = 600.0
+    #: Apply the webhook inbox (``promosync sync inbox``).
+    inbox_every: float = 10.0
+    #: Deliver the e-mail outbox (``promosync messages deliver``), when ``[smtp]`` is set.
+    mail_every: float = 30.0
+    #: Jobs one worker process runs at the same time.
+    concurrency: Annotated[int, Field(ge=1, le=64, strict=True)] = 4
+    #: A worker that has not shown life for this long is presumed dead; its job is retried.
+    stalled_after: float = 30.0
+
+    @field_validator(
+        "pull_every",
+        "usage_every",
+        "orders_every",
+        "revoke_every",
+        "inbox_every",
+        "mail_every",
+        "stalled_after",
+        mode="before",
+    )
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
+
 #: How long a creator page link stays valid unless ``--expires`` or ``[portal]`` says otherwise.
 DEFAULT_LINK_LIFETIME = 30 * 86400.0
 #: The longest a link may live: a leaked link should not outlive a season's campaigns.
@@ -345,6 +379,7 @@ class Config(_Section):
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     portal: PortalConfig = Field(default_factory=PortalConfig)
     smtp: SmtpConfig | None = None
     source: str | None = None  # the file it was read from, for messages

@@ -24,6 +24,7 @@ from sync.cli import (
     incentives,
     messages,
     report,
+    run,
     serve,
     shared,
     stores,
@@ -91,6 +92,7 @@ for module in (
     stores,
     webhooks,
     serve,
+    run,
 ):
     module.register(cli)
 shared.finish(cli)
