@@ -4,7 +4,8 @@ The block is read from README.md (after its ``walkthrough`` marker), so the READ
 drift from what works. Only the two loopback ports are replaced by free ones (8025 and
 8080 may be taken on a shared machine), and the database by the ``db_url`` fixture
 (``$PROMOSYNC_DB``) so the story runs on both backends. The servers are the real ones
-the block starts: ``python -m aiosmtpd`` printing what it receives, and ``promosync serve``.
+the block starts: ``python -m aiosmtpd`` printing what it receives, and ``promosync serve``;
+the link is opened as the README says, in a browser (headless Chromium).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import httpx
 
 from store.db import Database
 from sync import creators
+from tests.support.browser import chromium
 from tests.support.serving import free_port
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -132,5 +134,12 @@ def test_the_readme_walkthrough_delivers_the_code_and_a_link_that_shows_it(
         found = LINK.search(mail)
         assert found is not None, mail  # whole on one line, as printed
         page = httpx.get(found.group(1), timeout=10.0)
-    assert page.status_code == 200
-    assert code in page.text and "Summer launch" in page.text
+        assert page.status_code == 200
+        assert code in page.text and "Summer launch" in page.text
+        # "Open that link in a browser": headless Chromium shows the code on screen.
+        with chromium() as browser:
+            tab = browser.new_page()
+            response = tab.goto(found.group(1))
+            assert response is not None and response.status == 200
+            shown = tab.get_by_text(code, exact=True)
+            assert shown.is_visible() and "Summer launch" in tab.inner_text("body")
