@@ -3,13 +3,17 @@
 It runs what a merchant would do, against the bundled local Shopify or local
 WooCommerce (real HTTP on loopback): codes made in the store are pulled into a pool, creators are
 moved until the pool runs out (and the refusal that follows), more codes are
-generated in the store, a creator's view and e-mail are shown, two creators buy with
-their codes, one creator's code leaks to a coupon site and is disabled and reissued, the
-pool refills itself in the store, and the report shows redemptions, revenue and ROI.
+generated in the store, a creator's view is shown, the e-mail each creator was sent on
+reaching pre_payment is delivered to a local SMTP server (the one received is printed, with
+the code and the link to the creator's page), that link is opened on the local
+``promosync serve`` application, two creators' audiences buy with their codes, one creator's
+code leaks to a coupon site and is disabled and reissued, the pool refills itself in the
+store, and the report shows redemptions, revenue and ROI.
 """
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -18,6 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from integrations.ports import Shop, SourceRef
 from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
@@ -25,16 +31,18 @@ from store.db import Database
 from sync import (
     campaigns,
     creators,
+    delivery,
     incentives,
     leaks,
-    messages,
     moves,
     policies,
     refill,
     reports,
+    templates,
 )
 from sync.cli import report_view
 from sync.config import Config, Secret, ShopifyShopConfig, WooShopConfig
+from sync.demo_servers import LocalServers, local_servers
 from sync.errors import OutOfCodes
 from sync.shops import open_shop
 from sync.shopsync import common, generate, link, orders, pull, usage
@@ -53,10 +61,17 @@ DEMO_CREATORS = (
     ("sam_travels", "Sam"),
     ("iris.reads", "Iris"),
 )
+DEMO_TEMPLATE_NAME = "code-ready"
+DEMO_SUBJECT = "Your code for {{campaign_name}}"
 DEMO_TEMPLATE = (
     "Hi {{first_name}}! Thanks for joining {{campaign_name}}.\n"
-    "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}"
+    "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}\n"
+    "\n"
+    "Your own page, with your code:\n"
+    "{{portal_link}}\n"
 )
+#: A link to a creator's page in a message's text.
+PAGE_LINK = re.compile(r"https?://\S+/c/\S+")
 #: (creator index, total, the shop's customer id): Maya orders twice, Ana once.
 DEMO_ORDERS = (
     (0, Decimal("89.90"), 501),
@@ -95,27 +110,30 @@ def run(
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
     say(f"== A fresh database: {path}")
-    with LOCAL_STORES[platform]() as local:
+    with LOCAL_STORES[platform]() as local, local_servers(db, local.config) as servers:
+        config = servers.config
         say(
             f"== The merchant created {local.source} with {len(DEMO_SHOP_CODES)} codes in "
             f"their (local) {local.platform} admin"
         )
-        with open_shop(local.config, STORE_NAME) as (store_name, shop):
+        with open_shop(config, STORE_NAME) as (store_name, shop):
             _set_up(db, shop, local, say)
+            _add_template(db, config, say)
             target = common.targets(db, store_name, "summer/kit")[0]
             result = pull.pull(db, shop, target)
             say(
                 f"== Pulled the codes: {result.fetched} in {local.platform}, {result.new} new in "
                 f"the pool (the codes stay secret until released)"
             )
-            _move_everyone(db, say)
+            _move_everyone(db, config, say)
             made = generate.generate(db, shop, target, 3, prefix="SUMMER-")
             say(
                 f"== Generated {made.created} more codes in {local.platform} and pulled them; "
                 "moving the rest"
             )
-            _move_everyone(db, say)
+            _move_everyone(db, config, say)
             _show_creator(db, say)
+            _deliver_and_open(db, servers, say)
             for index, total, customer in DEMO_ORDERS:
                 local.place_order(_code_of(db, index), total, customer)
             say(
@@ -250,18 +268,36 @@ def _set_up(db: Database, shop: Shop, local: LocalStore, say: Callable[[str], No
             db,
             "summer",
             handle,
-            email=f"{handle.replace('.', '_')}@example.com",
+            email=_email(handle),
             first_name=first_name,
         )
     say(f"== {len(DEMO_CREATORS)} creators added at 'candidates'")
 
 
-def _move_everyone(db: Database, say: Callable[[str], None]) -> None:
+def _add_template(db: Database, config: Config, say: Callable[[str], None]) -> None:
+    saved = templates.add(
+        db,
+        "summer",
+        DEMO_TEMPLATE_NAME,
+        subject=DEMO_SUBJECT,
+        body_text=DEMO_TEMPLATE,
+        send_on="pre_payment",
+        config=config,
+    )
+    for warning in saved.warnings:  # none: [portal] points at the demo's page server
+        say(f"   warning: {warning}")
+    say(
+        f"== Template '{saved.name}' with {{{{promo_code}}}} and {{{{portal_link}}}}, sent "
+        f"when a creator enters {saved.send_on}"
+    )
+
+
+def _move_everyone(db: Database, config: Config, say: Callable[[str], None]) -> None:
     plan = moves.move_stage(db, "summer", "candidates", "pre_payment", dry_run=True)
     say(f"   dry run: {plan.summary}")
     for member in plan.outcomes:
         try:
-            outcome = moves.move(db, "summer", member.handle, "pre_payment")
+            outcome = moves.move(db, "summer", member.handle, "pre_payment", config=config)
             got = ", ".join(f"{r.incentive} → {r.code}" for r in outcome.released)
             say(f"   {member.handle}: {outcome.source} → {outcome.target}, released {got}")
         except OutOfCodes as refused:
@@ -318,8 +354,48 @@ def _show_creator(db: Database, say: Callable[[str], None]) -> None:
         f"== What {view.handle} sees: "
         + "; ".join(f"{i.description} — {i.status}, code {i.code}" for i in view.incentives)
     )
-    rendered = messages.render(db, "summer", DEMO_CREATORS[0][0], DEMO_TEMPLATE)
+
+
+def _deliver_and_open(db: Database, servers: LocalServers, say: Callable[[str], None]) -> None:
+    """Deliver the outbox to the local SMTP server, print one message, open its link."""
+    settings = servers.config.smtp
+    assert settings is not None
+    result = delivery.deliver_outbox(db, servers.config)
     say(
-        "== The e-mail they get:\n"
-        + "\n".join("   | " + line for line in rendered.text.splitlines())
+        f"== Delivered the outbox to the local SMTP server at {settings.host}:{settings.port}: "
+        f"{result.summary}"
     )
+    handle = DEMO_CREATORS[0][0]
+    received = servers.inbox.to(_email(handle))
+    if not received:
+        say(f"   no message reached {_email(handle)}")
+        return
+    mail = received[0]
+    part = mail.get_body(("plain",))
+    body = part.get_content() if part is not None else ""
+    lines = [f"Subject: {mail['Subject']}", "", *body.splitlines()]
+    say(
+        f"== The e-mail {handle} received (links shortened to fit here):\n"
+        + "\n".join(f"   | {PAGE_LINK.sub(_shortened, line)}".rstrip() for line in lines)
+    )
+    found = PAGE_LINK.search(body)
+    code = creators.view(db, "summer", handle).incentives[0].code
+    if found is None or code is None:
+        say("   the message holds no link to the creator's page")
+        return
+    page = httpx.get(found.group(0), timeout=10.0)
+    shown = "shows" if page.status_code == 200 and code in page.text else "does NOT show"
+    say(
+        f"== {handle} opens the link (served like `promosync serve`): "
+        f"HTTP {page.status_code}, the page {shown} the code {code}"
+    )
+
+
+def _shortened(link: re.Match[str]) -> str:
+    """A link with the middle of its token left out (a token is about 90 characters)."""
+    url = link.group(0)
+    return url if len(url) <= 60 else f"{url[:45]}…{url[-8:]}"
+
+
+def _email(handle: str) -> str:
+    return f"{handle.replace('.', '_')}@example.com"

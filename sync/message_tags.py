@@ -7,13 +7,16 @@ template is saved (``messages add``/``edit``/``check``), listed among the known 
 errors, and filled for each creator wherever a message is rendered: previews, manual
 sends and the automatic sends enqueued inside a move's transaction (so ``value`` must
 only read the database through ``tx``; ``config`` is None where no configuration was
-loaded, and a value that needs one then renders blank).
+loaded, and a value that needs one then renders blank). Its ``unusable(config)`` says
+why the loaded configuration cannot fill it, which ``messages add``/``edit``/``check`` show
+as a warning (:func:`config_warnings`), so a merchant learns it when saving the template
+rather than when a move that would send it is refused.
 In HTML bodies the value is HTML-escaped like every merged value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Protocol
 
 from store.db import Tx
@@ -34,6 +37,10 @@ class ExtraTag(Protocol):
         """The text the tag renders as for ``creator`` (in their campaign)."""
         ...
 
+    def unusable(self, config: Config) -> str | None:
+        """Why ``config`` cannot fill the tag (its sends would be refused), or None."""
+        ...
+
 
 #: Every extra tag, in the order they are listed in errors.
 EXTRA_TAGS: tuple[ExtraTag, ...] = (portal.PORTAL_LINK_TAG,)
@@ -42,6 +49,19 @@ EXTRA_TAGS: tuple[ExtraTag, ...] = (portal.PORTAL_LINK_TAG,)
 def names() -> tuple[str, ...]:
     """The names of the extra tags."""
     return tuple(tag.name for tag in EXTRA_TAGS)
+
+
+def config_warnings(used: Collection[str], config: Config | None) -> list[str]:
+    """A warning for each extra tag in ``used`` that ``config`` cannot fill (none without
+    a loaded configuration: a library caller decides at send time)."""
+    if config is None:
+        return []
+    warnings = []
+    for tag in EXTRA_TAGS:
+        problem = tag.unusable(config) if tag.name in used else None
+        if problem is not None:
+            warnings.append(problem)
+    return warnings
 
 
 def values(tx: Tx, creator: CreatorView, config: Config | None) -> Mapping[str, str]:

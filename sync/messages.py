@@ -37,12 +37,17 @@ class RenderedMessage:
 
 
 def check(
-    db: Database, campaign_key: str, template: str, *, send_on_stage: str | None = None
+    db: Database,
+    campaign_key: str,
+    template: str,
+    *,
+    send_on_stage: str | None = None,
+    config: Config | None = None,
 ) -> list[str]:
     """Validate a template for a campaign (errors raise); returns lint warnings."""
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
-        return check_in(tx, campaign.id, [template], send_on_stage=send_on_stage)
+        return check_in(tx, campaign.id, [template], send_on_stage=send_on_stage, config=config)
 
 
 def check_in(
@@ -52,17 +57,22 @@ def check_in(
     *,
     send_on_stage: str | None = None,
     labels: list[str] | None = None,
+    config: Config | None = None,
 ) -> list[str]:
     """Validate every part of a template (subject, bodies); every problem of every part
-    in one ``TemplateError``, each named by its label. Returns the lint warnings."""
+    in one ``TemplateError``, each named by its label. Returns the lint warnings: promo
+    code tags blank at ``send_on_stage``, and extra tags the loaded ``config`` cannot fill
+    (``{{portal_link}}`` without a usable ``[portal]``)."""
     send_on_stage = workflow.check_stage_name(send_on_stage) if send_on_stage else None
     incentives = catalog.incentives_of(tx, campaign_id)
     stages = as_stages(catalog.stages_of(tx, campaign_id))
     keys = [i.key for i in incentives]
     problems: list[merge_tags.TemplateProblem] = []
     warnings: list[str] = []
+    used: set[str] = set()
     for index, source in enumerate(parts):
         parsed = merge_tags.parse(source)
+        used.update(tag.name for tag in parsed.tags)
         label = labels[index] if labels else None
         try:
             merge_tags.validate(parsed, incentive_keys=keys, extra_tags=message_tags.names())
@@ -85,7 +95,7 @@ def check_in(
                 warnings.append(warning)
     if problems:
         raise merge_tags.TemplateError(problems)
-    return warnings
+    return warnings + message_tags.config_warnings(used, config)
 
 
 def context_for(

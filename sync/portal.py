@@ -101,6 +101,16 @@ class PortalLinkTag:
             return ""
         return link_in(tx, config, creator.campaign, creator.handle).url
 
+    def unusable(self, config: Config) -> str | None:
+        try:
+            _settings(config)
+        except ConfigError as error:
+            return (
+                f"{{{{{self.name}}}}} cannot be filled yet, so sending this template (and a "
+                f"move that would send it) is refused: {error}"
+            )
+        return None
+
 
 PORTAL_LINK_TAG = PortalLinkTag()
 

@@ -81,8 +81,11 @@ def add(
     body_text: str,
     body_html: str | None = None,
     send_on: str | None = None,
+    config: Config | None = None,
 ) -> Saved:
-    """Save a new template; ``AlreadyExists`` if the campaign has one of that name."""
+    """Save a new template; ``AlreadyExists`` if the campaign has one of that name.
+
+    ``config`` (the loaded configuration) adds a warning for each tag it cannot fill."""
     name, subject = check_name(name), check_subject(subject)
     body_text = check_body(body_text, field="plain-text body")
     body_html = check_body(body_html, field="HTML body") if body_html is not None else None
@@ -96,7 +99,7 @@ def add(
                 f"change it with `promosync messages edit {campaign.key} {name}`, or pick "
                 "another name",
             )
-        warnings = _validate(tx, campaign.id, subject, body_text, body_html, send_on)
+        warnings = _validate(tx, campaign.id, subject, body_text, body_html, send_on, config)
         tx.add(
             MessageTemplate(
                 campaign_id=campaign.id,
@@ -119,6 +122,7 @@ def edit(
     body_text: str | None = None,
     body_html: object = UNCHANGED,
     send_on: object = UNCHANGED,
+    config: Config | None = None,
 ) -> Saved:
     """Change parts of a template (None / ``UNCHANGED``: keep); ``body_html`` or
     ``send_on`` given as None removes them. Messages already queued keep their content."""
@@ -145,6 +149,7 @@ def edit(
             template.body_text,
             template.body_html,
             template.send_on,
+            config,
         )
         template.updated_at = utcnow()
     return Saved(campaign.key, name, template.send_on, warnings)
@@ -210,9 +215,12 @@ def _validate(
     body_text: str,
     body_html: str | None,
     send_on: str | None,
+    config: Config | None,
 ) -> list[str]:
     parts, labels = [subject, body_text], ["subject", "plain-text body"]
     if body_html is not None:
         parts.append(body_html)
         labels.append("HTML body")
-    return messages.check_in(tx, campaign_id, parts, send_on_stage=send_on, labels=labels)
+    return messages.check_in(
+        tx, campaign_id, parts, send_on_stage=send_on, labels=labels, config=config
+    )

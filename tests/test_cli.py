@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sync import demo
+from store.db import Database
+from sync import creators, demo
 from sync.cli.main import main
 
 Run = Callable[..., tuple[int, str, str]]
@@ -190,6 +192,26 @@ def test_console_script_runs_the_demo(tmp_path: Path) -> None:
     # Fits a 100-column terminal and shows no internal ids (discount ids, gids).
     assert max(len(line) for line in result.stdout.splitlines()) <= demo.LINE_WIDTH
     assert "gid://" not in result.stdout and "discount 1000" not in result.stdout
+    # The e-mail part: every creator moved got the pre_payment message over SMTP, maya's
+    # arrived with her code and her page's link, and that link opened a page with the code.
+    said = " ".join(result.stdout.split())
+    code = _demo_code(tmp_path / "demo.db", "maya.makes")
+    assert "Template 'code-ready' with {{promo_code}} and {{portal_link}}" in said
+    assert "to the local SMTP server at 127.0.0.1:" in said and ": 6 sent" in said
+    assert f"Your personal code: {code}" in said
+    assert re.search(r"\| http://127\.0\.0\.1:\d+/c/\S+", said)
+    assert f"HTTP 200, the page shows the code {code}" in said
+
+
+def _demo_code(db_file: Path, handle: str) -> str:
+    """The code the demo's database says ``handle`` holds (never printed by the test)."""
+    db = Database(f"sqlite:///{db_file}")
+    try:
+        code = creators.view(db, "summer", handle).incentives[0].code
+    finally:
+        db.dispose()
+    assert code is not None
+    return code
 
 
 def test_a_handle_typed_with_at_is_echoed_as_stored_and_found_everywhere(run: Run) -> None:

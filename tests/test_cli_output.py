@@ -73,6 +73,7 @@ def test_demo_json_is_one_json_document(run: Run, tmp_path: Path) -> None:
     assert result["campaigns"] == ["summer"]
     assert result["database"] == str(tmp_path / "demo.db")
     assert any("REFUSED" in line for line in result["steps"])
+    assert any(line.startswith("   | Subject: ") for line in result["steps"])
     status, report, _ = run("--db", result["database_url"], "report", "summer", "--json")
     assert status == 0 and json.loads(report)
 

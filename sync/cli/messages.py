@@ -66,6 +66,7 @@ def add(
         body_text=read_text(body_file, "body file"),
         body_html=read_text(html_file, "HTML file") if html_file else None,
         send_on=send_on,
+        config=app.config,
     )
     app.emit(saved, lambda: "\n".join([_saved_line("Added", saved), *_warnings(saved.warnings)]))
 
@@ -120,6 +121,7 @@ def edit(
         body_text=read_text(body_file, "body file") if body_file else None,
         body_html=html,
         send_on=trigger,
+        config=app.config,
     )
     app.emit(saved, lambda: "\n".join([_saved_line("Saved", saved), *_warnings(saved.warnings)]))
 
@@ -196,7 +198,9 @@ def render(app: App, campaign: str, handle: str, text: str | None, path: str | N
 @pass_app
 def check(app: App, campaign: str, text: str | None, path: str | None, send_on: str | None) -> None:
     """Validate a template's merge tags and warn about codes that would render blank."""
-    warnings = messages.check(app.db, campaign, _template(text, path), send_on_stage=send_on)
+    warnings = messages.check(
+        app.db, campaign, _template(text, path), send_on_stage=send_on, config=app.config
+    )
     app.emit(
         {"valid": True, "warnings": warnings},
         lambda: "\n".join(["Template is valid.", *_warnings(warnings)]),

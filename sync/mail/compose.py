@@ -2,7 +2,10 @@
 
 Headers are built by :mod:`email` with ``policy.SMTP``: a header value holding a line
 break is refused (``ValueError``), so no content can add a header of its own; non-ASCII
-text is encoded (RFC 2047 in headers, quoted-printable or base64 in bodies).
+text is encoded (RFC 2047 in headers, quoted-printable or base64 in bodies). A plain-text
+body of ASCII lines within SMTP's limit is sent as it is (``7bit``), so a creator page
+link longer than quoted-printable's 76 columns stays whole in any raw view of the message
+(a local test server's printout, a mail client's "show original").
 """
 
 from __future__ import annotations
@@ -67,10 +70,21 @@ def compose(
     message["Date"] = format_datetime(date)
     message["Message-ID"] = message_id(message_key, sender)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
+    message.set_content(text, cte=_text_encoding(text))
     if html is not None:
         message.add_alternative(html, subtype="html")
     return Envelope(from_address.addr_spec, recipient, message.as_bytes())
+
+
+#: The longest line SMTP carries, without its CRLF (RFC 5321 4.5.3.1.6).
+MAX_LINE = 998
+
+
+def _text_encoding(text: str) -> str | None:
+    """``7bit`` for ASCII lines SMTP carries as they are; else the library's choice."""
+    if text.isascii() and all(len(line) <= MAX_LINE for line in text.splitlines()):
+        return "7bit"
+    return None
 
 
 @functools.lru_cache(maxsize=16)  # the sender, parsed once per run rather than per message

@@ -153,6 +153,10 @@ def test_the_demo_runs_against_the_local_woocommerce(
     assert "Pulled the codes: 4 in WooCommerce" in steps
     assert "Generated 3 more codes in WooCommerce" in steps
     assert "released kit → summer-7kq2mx" in steps  # shown as the store holds it
+    said = " ".join(steps.split())
+    assert ": 6 sent" in said and "| Subject: Your code for Summer launch" in said
+    assert "Your personal code: summer-7kq2mx" in said
+    assert "HTTP 200, the page shows the code summer-7kq2mx" in said
 
 
 def test_query_string_credentials_never_reach_the_log_file(

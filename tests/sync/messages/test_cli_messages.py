@@ -95,3 +95,27 @@ def test_bad_input_gets_one_sentence_and_the_right_status(
     got, out, err = run(*args)
 
     assert got == status and message in err and "Traceback" not in err + out
+
+
+def test_add_edit_and_check_warn_about_portal_link_without_a_usable_portal_section(
+    run: Run, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builders.campaign(db)
+    (tmp_path / "body.txt").write_text("Your page: {{portal_link}}\n")
+    add = ("messages", "add", "summer", "page", "--subject", "Hi", "--body-file", "body.txt")
+    status, out, _ = run(*add, "--send-on", "pre_payment")
+    assert status == 0 and "warning: {{portal_link}} cannot be filled yet" in out
+    assert "[portal] base_url is not set" in out
+    status, out, _ = run("messages", "edit", "summer", "page", "--subject", "Hello")
+    assert status == 0 and "warning: {{portal_link}}" in out
+    status, out, _ = run("messages", "check", "summer", "--template", "{{portal_link}}")
+    assert status == 0 and "warning: {{portal_link}}" in out
+
+    monkeypatch.setenv("PROMOSYNC_PORTAL_SECRET", "s" * 40)
+    (tmp_path / "promosync.toml").write_text(
+        '[portal]\nbase_url = "http://127.0.0.1:8080"\nsecret = "${PROMOSYNC_PORTAL_SECRET}"\n'
+    )
+    status, out, _ = run("messages", "edit", "summer", "page", "--subject", "Hi")
+    assert status == 0 and "warning" not in out
+    status, out, _ = run("messages", "check", "summer", "--template", "{{portal_link}}")
+    assert status == 0 and out.strip() == "Template is valid."

@@ -7,7 +7,7 @@ import html
 import pytest
 
 from store.db import Database
-from sync import creators, moves, portal, templates
+from sync import creators, messages, moves, portal, templates
 from sync.config import Config, ConfigError
 from tests import builders
 from tests.support.portal import portal_config, token_of
@@ -52,3 +52,30 @@ def test_a_move_is_refused_without_portal_settings_when_its_message_needs_a_link
         moves.move(db, "summer", "maya", "pre_payment", config=Config())
     assert creators.view(db, "summer", "maya").stage != "pre_payment"
     assert test_enqueue.queued(db) == []
+
+
+def test_saving_a_template_with_portal_link_warns_when_the_config_cannot_make_links(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builders.campaign(db)
+    body = "Your page: {{portal_link}}"
+    saved = templates.add(db, "summer", "link", subject="Hi", body_text=body, config=Config())
+    (warning,) = saved.warnings
+    assert warning.startswith("{{portal_link}} cannot be filled yet") and "[portal] base_url" in (
+        warning
+    )
+    # The secret's variable not exported where the template is saved: named, never a value.
+    unset = portal_config(monkeypatch)
+    monkeypatch.delenv("PROMOSYNC_PORTAL_SECRET")
+    edited = templates.edit(db, "summer", "link", subject="Hello", config=unset)
+    assert len(edited.warnings) == 1 and "PROMOSYNC_PORTAL_SECRET" in edited.warnings[0]
+    assert messages.check(db, "summer", body, config=Config()) == [warning]
+
+    usable = portal_config(monkeypatch)
+    assert templates.edit(db, "summer", "link", subject="Hi", config=usable).warnings == []
+    assert messages.check(db, "summer", body, config=usable) == []
+    # No loaded configuration (a library caller): decided when a message is sent.
+    assert templates.edit(db, "summer", "link", subject="Hi").warnings == []
+    # A template without the tag needs no [portal].
+    plain = templates.add(db, "summer", "plain", subject="Hi", body_text="Hi", config=Config())
+    assert plain.warnings == []
