@@ -296,6 +296,17 @@ def mark_gone(tx: Tx, incentive_id: int, scope: str, which: ColumnElement[bool])
     return quarantined, flagged
 
 
+def incentives_of_code_ids(tx: Tx, scope: str, platform_ids: Iterable[str]) -> list[int]:
+    """The incentives whose pools (in ``scope``) hold codes with these store ids."""
+    stmt = (
+        select(Code.incentive_id)
+        .where(Code.scope == scope, Code.platform_id.in_(list(platform_ids)))
+        .distinct()
+        .order_by(Code.incentive_id)
+    )
+    return [int(i) for i in tx.scalars(stmt)]
+
+
 def settle_source(
     tx: Tx,
     incentive_id: int,

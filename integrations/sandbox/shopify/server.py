@@ -51,9 +51,7 @@ class _Handler(LoopbackHandler):
         self.send_json(status, body, {REQUEST_ID_HEADER: request_id, **(headers or {})})
 
     def _route(self) -> Route:
-        return self.sandbox.directory.route(
-            self.path.split("?", 1)[0], self.headers.get("Host")
-        )
+        return self.sandbox.directory.route(self.path.split("?", 1)[0], self.headers.get("Host"))
 
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         sandbox = self.sandbox
