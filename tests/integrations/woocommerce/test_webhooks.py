@@ -160,6 +160,18 @@ def test_subscribe_is_idempotent_answers_pings_and_check_lists_the_topics(
     assert json.loads(out)["webhooks"]["subscribed"] == []
 
 
+def test_subscribing_with_a_read_only_key_names_the_fix_and_creates_nothing(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = served
+    read_only = s.shop.add_key("read")
+    monkeypatch.setenv(KEY_ENV, read_only.consumer_key)
+    monkeypatch.setenv(SECRET_ENV, read_only.consumer_secret)
+    status, _, err = s.run("stores", "subscribe", "woo", "--url", s.hook_url)
+    assert status == 2 and "write" in err and "Read/Write" in err
+    assert s.shop.webhooks == {}
+
+
 def test_valid_forged_unsigned_replayed_and_redelivered_deliveries(served: Served) -> None:
     s = served
     _subscribe(s)
