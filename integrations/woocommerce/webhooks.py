@@ -116,7 +116,7 @@ class WooWebhooks:
         return matched
 
     def delivery(self, headers: Mapping[str, str], body: bytes) -> DeliveryInfo | None:
-        """Topic, the key ``resource:id:date_modified_gmt``, and the change's time.
+        """Topic, the key ``resource:id:event:date_modified_gmt:digest``, the change's time.
 
         A ``*.deleted`` payload is only ``{"id": N}`` (class-wc-webhook.php): it has no
         modification time, so its key carries the delivery id (applying it twice changes
@@ -143,9 +143,8 @@ class WooWebhooks:
         if event == "deleted" or changed_at is None:
             if delivery_id is None:
                 return None
-            return DeliveryInfo(
-                topic, f"{resource}:{payload['id']}:{event}:{delivery_id}", None, None
-            )
+            key = f"{resource}:{payload['id']}:{event}:{delivery_id}"
+            return DeliveryInfo(topic, key, None, datetime.now(UTC) + MODIFIED_RESOLUTION)
         # WordPress keeps date_modified to the second: two changes within one second share
         # it, so the body's digest tells them apart (the same change has the same body).
         digest = hashlib.sha256(body).hexdigest()[:BODY_DIGEST_CHARS]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -97,3 +98,12 @@ def test_which_linked_source_holds_a_coupon() -> None:
     assert INTAKE.holds("woo-ids:11,12", code)
     assert not INTAKE.holds("woo-ids:11", code)
     assert not INTAKE.holds("gid://shopify/DiscountCodeNode/12", code)
+
+
+def test_a_trashing_is_keyed_by_its_delivery_and_applied_after_changes_of_its_second() -> None:
+    headers = {"x-wc-webhook-topic": "coupon.deleted", "x-wc-webhook-delivery-id": "d1"}
+    before = datetime.now(UTC)
+    info = INTAKE.delivery(headers, b'{"id":12}')
+    assert info is not None and info.delivery_id == "coupon:12:deleted:d1"
+    assert info.triggered_at is not None and info.triggered_at >= before + timedelta(seconds=1)
+    assert INTAKE.delivery({"x-wc-webhook-topic": "coupon.deleted"}, b'{"id":12}') is None
