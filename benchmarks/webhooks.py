@@ -38,7 +38,7 @@ RATE_TARGET = 1_000.0  # deliveries/s
 P99_TARGET_MS = 25.0
 CONNECTIONS = 16
 WRK_THREADS = 1  # the server needs the other core
-UVICORN = {"host": "127.0.0.1", "log_level": "warning", "access_log": False, "lifespan": "off"}
+HOST = "127.0.0.1"  # both apps are served by sync.web.app.serve: promosync serve's settings
 STOP_TIMEOUT_S = 15
 READY_TIMEOUT_S = 30
 
@@ -292,6 +292,8 @@ def run(quick: bool, only: Sequence[str] = ()) -> list[Row]:
 
 async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """The baseline: read the request, answer 200 with a small JSON body."""
+    if scope["type"] != "http":  # lifespan: nothing to start
+        return
     while (await receive()).get("more_body"):
         pass
     await send(
@@ -305,17 +307,16 @@ async def bare_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def serve(kind: str, port: int, db_url: str, config_path: str) -> None:
-    import uvicorn
-
     from sync import config as config_module
     from sync.web.app import WebContext, create_app
+    from sync.web.app import serve as serve_app
 
     if kind == "bare":
         app: Any = bare_app
     else:
         config = config_module.load(config_path, db_url)
         app = create_app(WebContext(config, Database(config.database_url)))
-    uvicorn.run(app, port=port, **UVICORN)  # type: ignore[arg-type]
+    serve_app(app, host=HOST, port=port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

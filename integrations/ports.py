@@ -11,6 +11,7 @@ timezone-aware UTC :class:`datetime.datetime`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -95,6 +96,7 @@ class CodeSource:
     #: Codes created in this source must start with it (compared case-insensitively);
     #: "" when any code fits (a Shopify discount).
     code_prefix: str = ""
+    ends_at: datetime | None = None  # when the store stops honouring its codes, if it says
 
     @property
     def usable(self) -> bool:
@@ -112,6 +114,7 @@ class ShopCode:
     #: Why the store would refuse this code now ("expired", "used up"), or None when it
     #: takes it. Shopify codes share their discount's status; WooCommerce coupons have their own.
     unusable: str | None = None
+    ends_at: datetime | None = None  # this code's own end (a Woo coupon), else its source's
 
 
 class CodeStream(Protocol):
@@ -159,6 +162,8 @@ class OrderWithCodes:
     test: bool = False
     updated_at: datetime | None = None
     refunded: Decimal = Decimal(0)  # refunded so far, in the shop currency
+    #: Who ordered, as :func:`customer_key` makes it: never an e-mail address itself.
+    customer_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,18 @@ class WebhookSubscription:
     id: str  # the store's id of the subscription
     topic: str  # the platform's topic name as deliveries carry it, e.g. "orders/paid"
     uri: str
+
+
+def customer_key(customer_id: str | None, email: str | None) -> str | None:
+    """The key that tells an order's customers apart: the store's customer id where it gives
+    one, else a SHA-256 of the trimmed, case-folded e-mail (so no address is kept), else None.
+    """
+    if customer_id:
+        return f"id:{customer_id}"[:100]
+    if email and email.strip():
+        digest = hashlib.sha256(email.strip().casefold().encode("utf-8")).hexdigest()
+        return f"email:{digest}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,15 @@ CONSTRAINT_MEANINGS = {
         "The store sent the same webhook delivery twice at the same moment; it is stored once, "
         "nothing else to do"
     ),
+    "uq_code_leaks_code_id": (
+        "Another worker recorded the same leaked code at the same moment; " + _AGAIN
+    ),
+    "uq_alert_marks_kind_subject": (
+        "Another worker raised the same alert at the same moment; " + _AGAIN
+    ),
+    "uq_notify_cursors_url_key": (
+        "Another worker started sending alerts to the same URL at the same moment; " + _AGAIN
+    ),
 }
 
 #: The handle services pass around; only ``store`` looks inside it.

@@ -15,6 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from store import queue_schema
 from store.db import Database
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -52,11 +53,13 @@ def current_revision(db: Database) -> str | None:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+    """Bring the schema up to ``revision`` (idempotent), and on PostgreSQL create the
+    job queue's tables if they are missing (:mod:`store.queue_schema`)."""
     config = _config()
     with db.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    queue_schema.ensure(db)
 
 
 def require_current(db: Database) -> None:

@@ -205,6 +205,9 @@ class Code(Base):
     missing_from_store: Mapped[bool] = mapped_column(Boolean, default=False)
     # The last store pull that saw this code; codes a complete pull did not see are gone.
     last_seen_run_id: Mapped[int | None] = mapped_column(Integer)
+    # When the store stops honouring the code (its discount's or coupon's end), if ever;
+    # a code ending sooner than the incentive's min_validity is never handed out.
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

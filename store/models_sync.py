@@ -101,6 +101,9 @@ class ShopOrder(Base):
     financial_status: Mapped[str] = mapped_column(String(32), default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     test: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who ordered: the store's customer id, else a SHA-256 of the normalised e-mail (never
+    # the e-mail itself); None when the store said neither. Counts distinct customers.
+    customer_key: Mapped[str | None] = mapped_column(String(100))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What the store has refunded of ``total`` so far (revenue is total - refunded).
     refunded: Mapped[Decimal] = mapped_column(default=Decimal(0))
@@ -171,3 +174,6 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime | None]  # after a failure: not before this
     processed_at: Mapped[datetime | None]
+
+
+import store.models_policy  # noqa: E402, F401  (registers the policy tables with the sync ones)

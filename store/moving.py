@@ -28,6 +28,7 @@ from sqlalchemy import (
     exists,
     insert,
     literal,
+    or_,
     select,
     true,
     union_all,
@@ -198,7 +199,15 @@ def campaign_shape(
 def _claim_statement(*, skip_locked: bool) -> Any:
     oldest_available = (
         select(_codes.c.id)
-        .where(_codes.c.incentive_id == bindparam("pool"), _codes.c.status == "available")
+        .where(
+            _codes.c.incentive_id == bindparam("pool"),
+            _codes.c.status == "available",
+            # A code whose discount ends before ``valid_until`` is never handed out.
+            or_(
+                _codes.c.ends_at.is_(None),
+                _codes.c.ends_at >= bindparam("valid_until", type_=_codes.c.ends_at.type),
+            ),
+        )
         .order_by(_codes.c.id)
         .limit(1)
         .with_for_update(skip_locked=skip_locked)
@@ -236,16 +245,28 @@ _PG_CLAIM_SKIP_LOCKED = _claim_and_assign_statement(skip_locked=True)
 _PG_CLAIM_WAITING = _claim_and_assign_statement(skip_locked=False)
 
 
-def claim(tx: Tx, incentive_id: int, creator_id: int, stage: str) -> tuple[int, str] | None:
-    """Assign the oldest available code of the incentive; ``(code id, code)`` or None."""
+def claim(
+    tx: Tx, incentive_id: int, creator_id: int, stage: str, valid_until: datetime
+) -> tuple[int, str] | None:
+    """Assign the oldest available code of the incentive that stays valid until
+    ``valid_until`` (or never ends); ``(code id, code)`` or None."""
     if tx.get_bind().dialect.name == "postgresql":
-        params = {"pool": incentive_id, "creator": creator_id, "release_stage": stage}
+        params: dict[str, Any] = {
+            "pool": incentive_id,
+            "creator": creator_id,
+            "release_stage": stage,
+            "valid_until": valid_until,
+        }
         params["now"] = utcnow()
         row = tx.connection().execute(_PG_CLAIM_SKIP_LOCKED, params).first()
         if row is None:
             row = tx.connection().execute(_PG_CLAIM_WAITING, params).first()
         return None if row is None else (row[0], row[1])
-    row = tx.connection().execute(_CLAIM_SKIP_LOCKED, {"pool": incentive_id}).first()
+    row = (
+        tx.connection()
+        .execute(_CLAIM_SKIP_LOCKED, {"pool": incentive_id, "valid_until": valid_until})
+        .first()
+    )
     if row is None:
         return None
     code_id, code = row
@@ -320,3 +341,28 @@ def incentive_is_linked(tx: Tx, incentive_id: int) -> bool:
     """Read fresh: an incentive can be linked to a store while its campaign runs."""
     source = tx.scalar(select(Incentive.source_id).where(Incentive.id == incentive_id))
     return source is not None
+
+
+def reserve(tx: Tx, incentive_id: int, valid_until: datetime) -> tuple[int, str] | None:
+    """Take the oldest valid available code out of the pool without assigning it yet
+    (a reissue's replacement, settled by :func:`swap_assignment`)."""
+    row = (
+        tx.connection()
+        .execute(_CLAIM_SKIP_LOCKED, {"pool": incentive_id, "valid_until": valid_until})
+        .first()
+    )
+    return None if row is None else (row[0], row[1])
+
+
+def swap_assignment(tx: Tx, old_code_id: int, new_code_id: int) -> int:
+    """Point the assignment holding ``old_code_id`` at ``new_code_id`` and mark the old code
+    revoked (it never returns to the pool); returns how many assignments changed (0 or 1)."""
+    changed = tx.connection().execute(
+        update(_assignments)
+        .where(_assignments.c.code_id == old_code_id)
+        .values(code_id=new_code_id)
+    )
+    tx.connection().execute(
+        update(_codes).where(_codes.c.id == old_code_id).values(status="revoked")
+    )
+    return int(changed.rowcount)

@@ -45,6 +45,8 @@ from store.models_sync import (
 )
 
 GONE_FROM_STORE = "gone from store"
+#: Rows upserted per transaction when codes arrive other than by pages of the store.
+PAGE_ROWS = 250
 SOURCE_UNUSABLE = "discount is {status} in the store"
 #: A code the store holds but would refuse (a WooCommerce coupon expired, used up, drafted).
 CODE_UNUSABLE = "code is {why} in the store"
@@ -60,6 +62,7 @@ _FIXED_COLUMNS = (
     "origin",
     "missing_from_store",
     "last_seen_run_id",
+    "ends_at",
     "created_at",
 )
 
@@ -144,6 +147,7 @@ def upsert_page(
     *,
     quarantine_reason: str | None = None,
     holds: Mapping[str, str] | None = None,
+    ends_at: Mapping[str, datetime | None] | None = None,
 ) -> PageResult:
     """Upsert ``(code, code_norm, platform_id)`` of one page into the incentive's pool.
 
@@ -152,8 +156,11 @@ def upsert_page(
     ``holds`` (code norm -> why) names codes the store holds but would refuse
     (:data:`CODE_UNUSABLE`): they are quarantined, new or pooled, and codes seen
     usable again are restored. A pooled code takes the store's spelling.
+    ``ends_at`` (by code norm) is when the store stops honouring each code; it is
+    stored on new codes and refreshed on known ones.
     """
     holds = holds or {}
+    ends = ends_at or {}
     existing = codes_by_norm(tx, scope, (norm for _, norm, _ in codes))
     now = utcnow()
     new_rows: list[tuple[str, str, str | None]] = []
@@ -168,9 +175,10 @@ def upsert_page(
             # Another incentive's code, or a repeat of a code new in this very page.
             foreign.append(code)
         else:
-            _seen(known, run_id, platform_id, code, holds.get(norm))
+            _seen(known, run_id, platform_id, code, holds.get(norm), ends.get(norm))
     inserted = 0
-    for reason, rows in _by_reason(new_rows, quarantine_reason, holds).items():
+    # One insert per (reason, end date): a discount's codes share both.
+    for (reason, end), rows in _grouped(new_rows, quarantine_reason, holds, ends).items():
         fixed: dict[str, object] = {
             "incentive_id": incentive_id,
             "scope": scope,
@@ -179,6 +187,7 @@ def upsert_page(
             "origin": "store",
             "missing_from_store": False,
             "last_seen_run_id": run_id,
+            "ends_at": end,
             "created_at": now,
         }
         counted = _insert_page(tx, fixed, rows)
@@ -195,31 +204,39 @@ def upsert_page(
             elif row.last_seen_run_id == run_id:  # only this run stamps with its id
                 inserted += 1
             else:
-                _seen(row, run_id, platform_id, code, holds.get(norm))
+                _seen(row, run_id, platform_id, code, holds.get(norm), ends.get(norm))
     return PageResult(inserted, len(codes) - len(foreign), foreign)
 
 
-def _by_reason(
+def _grouped(
     rows: Sequence[tuple[str, str, str | None]],
     source_reason: str | None,
     holds: Mapping[str, str],
-) -> dict[str | None, list[tuple[str, str, str | None]]]:
-    """New rows grouped by the quarantine reason they arrive with (None: available)."""
-    groups: dict[str | None, list[tuple[str, str, str | None]]] = {}
+    ends: Mapping[str, datetime | None],
+) -> dict[tuple[str | None, datetime | None], list[tuple[str, str, str | None]]]:
+    """New rows grouped by the quarantine reason they arrive with (None: available) and
+    their end date."""
+    groups: dict[tuple[str | None, datetime | None], list[tuple[str, str, str | None]]] = {}
     for row in rows:
         reason = source_reason or (
             CODE_UNUSABLE.format(why=holds[row[1]]) if row[1] in holds else None
         )
-        groups.setdefault(reason, []).append(row)
+        groups.setdefault((reason, ends.get(row[1])), []).append(row)
     return groups
 
 
 def _seen(
-    code: Code, run_id: int, platform_id: str | None, spelling: str, hold: str | None
+    code: Code,
+    run_id: int,
+    platform_id: str | None,
+    spelling: str,
+    hold: str | None,
+    ends_at: datetime | None,
 ) -> None:
     """Stamp a pooled code as seen by ``run_id``, and back in circulation if it had gone.
 
-    ``hold`` is why the store would refuse the code now (None: it takes it).
+    ``hold`` is why the store would refuse the code now (None: it takes it); ``ends_at``
+    when the store stops honouring it.
     """
     # Never lower the stamp: a concurrent pull that started later (a higher id) saw the
     # code too, and its finish_pull must not take the code for gone. Computed in SQL, so
@@ -229,6 +246,8 @@ def _seen(
     )
     code.platform_id = platform_id or code.platform_id
     code.missing_from_store = False
+    if code.ends_at != ends_at:
+        code.ends_at = ends_at
     if code.code != spelling:
         code.code = spelling  # what the creator is shown is what the store holds
     reason = code.quarantine_reason or ""
@@ -419,6 +438,7 @@ class OrderFacts:
     code_norms: tuple[str, ...]
     refunded: Decimal = Decimal(0)
     updated_at: datetime | None = None  # the order's last change in the store
+    customer_key: str | None = None
 
 
 def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
@@ -445,6 +465,7 @@ def upsert_order(tx: Tx, store_name: str, order: OrderFacts) -> bool:
     row.cancelled, row.test, row.seen_at = order.cancelled, order.test, utcnow()
     row.refunded = order.refunded
     row.source_updated_at = order.updated_at or row.source_updated_at
+    row.customer_key = order.customer_key
     if existing is None:
         tx.add(row)
     tx.flush()

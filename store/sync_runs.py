@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from store.chunks import chunked
 from store.db import Tx
-from store.models import utcnow
+from store.models import LOCAL_SCOPE, Incentive, utcnow
 from store.models_sync import SyncRun
 
 
@@ -162,3 +162,32 @@ def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> None:
             .where(SyncRun.id.in_(chunk), SyncRun.status == "running")
             .values(status="failed", error=error, finished_at=utcnow())
         )
+
+
+@dataclass(frozen=True)
+class LastPull:
+    """When the pull of a linked incentive last succeeded (None: never), and whether any failed."""
+
+    store_name: str
+    incentive_id: int
+    last_ok: datetime | None
+    ever_failed: bool
+
+
+def last_pulls(tx: Tx) -> list[LastPull]:
+    """For every linked incentive, its last successful pull and whether a pull ever failed."""
+    ok = func.max(case((SyncRun.status == "ok", SyncRun.finished_at)))
+    failed = func.count(case((SyncRun.status == "failed", 1)))
+    stmt = (
+        select(Incentive.store_name, Incentive.id, ok, failed)
+        .outerjoin(
+            SyncRun,
+            (SyncRun.incentive_id == Incentive.id)
+            & (SyncRun.kind == "pull")
+            & (SyncRun.store_name == Incentive.store_name),
+        )
+        .where(Incentive.source_id.is_not(None), Incentive.store_name != LOCAL_SCOPE)
+        .group_by(Incentive.store_name, Incentive.id)
+        .order_by(Incentive.store_name, Incentive.id)
+    )
+    return [LastPull(s, i, last, n > 0) for s, i, last, n in tx.execute(stmt).all()]

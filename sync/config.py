@@ -222,6 +222,65 @@ class RetryConfig(_Section):
         return seconds(value)
 
 
+class DaemonConfig(_Section):
+    """``[daemon]``: how often ``promosync run`` runs each periodic job, as durations.
+
+    One field per periodic job of :data:`sync.worker.table.PERIODIC` (its ``every`` key).
+    """
+
+    pull_every: float = 600.0
+    usage_every: float = 3600.0
+    orders_every: float = 900.0
+    revoke_every: float = 600.0
+    #: Apply the webhook inbox (``promosync sync inbox``).
+    inbox_every: float = 10.0
+    #: Deliver the e-mail outbox (``promosync messages deliver``), when ``[smtp]`` is set.
+    mail_every: float = 30.0
+    #: Jobs one worker process runs at the same time.
+    concurrency: Annotated[int, Field(ge=1, le=64, strict=True)] = 4
+    #: A worker that has not shown life for this long is presumed dead; its job is retried.
+    stalled_after: float = 30.0
+
+    @field_validator(
+        "pull_every",
+        "usage_every",
+        "orders_every",
+        "revoke_every",
+        "inbox_every",
+        "mail_every",
+        "stalled_after",
+        mode="before",
+    )
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
+
+#: Outbound webhook defaults: how long one POST may take, how often it is tried.
+DEFAULT_NOTIFY_TIMEOUT = 10.0
+DEFAULT_NOTIFY_ATTEMPTS = 5
+
+
+class NotifyConfig(_Section):
+    """``[notify]``: where alert events are POSTed, signed with ``secret`` (HMAC-SHA256)."""
+
+    url: str | None = None
+    secret: SecretField = None
+    kinds: tuple[str, ...] | None = None  # None: every alert kind (sync.alerts.ALERT_KINDS)
+    timeout: float = DEFAULT_NOTIFY_TIMEOUT
+    attempts: Annotated[int, Field(ge=1, strict=True)] = DEFAULT_NOTIFY_ATTEMPTS
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> float:
+        return seconds(value)
+
+
 #: How long a creator page link stays valid unless ``--expires`` or ``[portal]`` says otherwise.
 DEFAULT_LINK_LIFETIME = 30 * 86400.0
 #: The longest a link may live: a leaked link should not outlive a season's campaigns.
@@ -345,8 +404,10 @@ class Config(_Section):
     stores: dict[str, ShopConfig] = Field(default_factory=dict)
     log_file: str | None = None  # relative to the config file; see sync.cli.logs
     retry: RetryConfig = Field(default_factory=RetryConfig)
+    daemon: DaemonConfig = Field(default_factory=DaemonConfig)
     portal: PortalConfig = Field(default_factory=PortalConfig)
     smtp: SmtpConfig | None = None
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     source: str | None = None  # the file it was read from, for messages
 
     @field_validator("stores")

@@ -3,8 +3,9 @@
 It runs what a merchant would do, against the bundled local Shopify or local
 WooCommerce (real HTTP on loopback): codes made in the store are pulled into a pool, creators are
 moved until the pool runs out (and the refusal that follows), more codes are
-generated in the store, a creator's view and e-mail are shown, two creators'
-audiences buy with their codes, and the report shows redemptions, revenue and ROI.
+generated in the store, a creator's view and e-mail are shown, two creators buy with
+their codes, one creator's code leaks to a coupon site and is disabled and reissued, the
+pool refills itself in the store, and the report shows redemptions, revenue and ROI.
 """
 
 from __future__ import annotations
@@ -15,22 +16,34 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from integrations.ports import Shop, SourceRef
 from integrations.sandbox.shopify import SandboxShop, serve
 from store import migrate
 from store.db import Database
-from sync import campaigns, creators, incentives, messages, moves, reports
+from sync import (
+    campaigns,
+    creators,
+    incentives,
+    leaks,
+    messages,
+    moves,
+    policies,
+    refill,
+    reports,
+)
 from sync.cli import report_view
 from sync.config import Config, Secret, ShopifyShopConfig, WooShopConfig
 from sync.errors import OutOfCodes
 from sync.shops import open_shop
 from sync.shopsync import common, generate, link, orders, pull, usage
+from sync.wording import plural
 
 DEMO_DB_FILE = "promosync-demo.db"
 STORE_NAME = "main"
 DEMO_SHOP_CODES = ("SUMMER-7KQ2MX", "SUMMER-R4HT9C", "SUMMER-PW3ZNB", "SUMMER-XE8DJU")
-DEMO_WOO_PREFIX = "SUMMER-"
+DEMO_CODE_PREFIX = "SUMMER-"
 DEMO_WOO_TEMPLATE = "summer-kit-template"
 DEMO_CREATORS = (
     ("maya.makes", "Maya"),
@@ -44,7 +57,14 @@ DEMO_TEMPLATE = (
     "Hi {{first_name}}! Thanks for joining {{campaign_name}}.\n"
     "Your reward: {{incentive_description}}. Your personal code: {{promo_code}}"
 )
-DEMO_ORDERS = ((0, Decimal("89.90")), (0, Decimal("45.00")), (2, Decimal("120.00")))
+#: (creator index, total, the shop's customer id): Maya orders twice, Ana once.
+DEMO_ORDERS = (
+    (0, Decimal("89.90"), 501),
+    (0, Decimal("45.00"), 501),
+    (2, Decimal("120.00"), 503),
+)
+#: Strangers who found Kofi's code on a coupon site.
+LEAK_CREATOR, LEAK_CUSTOMERS = 3, (901, 902)
 #: Every line the demo prints fits a terminal of this width (the report table too).
 LINE_WIDTH = report_view.DEFAULT_WIDTH
 
@@ -57,8 +77,9 @@ class LocalStore:
     source: str  # what the merchant made, e.g. "discount 'Summer kit 20% off'"
     config: Config
     ref: SourceRef
-    place_order: Callable[[str, Decimal], object]
+    place_order: Callable[[str, Decimal, int], object]  # code, total, the shop's customer id
     codes_in_store: Callable[[], int]
+    holds_code: Callable[[str], bool]  # whether the store still takes the code
 
 
 def run(
@@ -95,16 +116,15 @@ def run(
             )
             _move_everyone(db, say)
             _show_creator(db, say)
-            for index, total in DEMO_ORDERS:
-                code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
-                assert code is not None
-                local.place_order(code, total)
+            for index, total, customer in DEMO_ORDERS:
+                local.place_order(_code_of(db, index), total, customer)
             say(
                 f"== {len(DEMO_ORDERS)} orders in {local.platform} used creators' codes; "
                 "syncing usage and orders"
             )
             usage.refresh_usage(db, shop, target)
             orders.pull_orders(db, shop, store_name)
+            _leak_and_refill(db, local, shop, store_name, say)
         say(f"   (the store now holds {local.codes_in_store()} codes of the pool's source)")
     say(report_view.render(reports.build(db, "summer")).rstrip("\n"))
     return db
@@ -152,8 +172,11 @@ def _local_shopify() -> Iterator[LocalStore]:
                 }
             ),
             ref=SourceRef(discount_code=DEMO_SHOP_CODES[0]),
-            place_order=lambda code, total: sandbox.place_order([code], total),
+            place_order=lambda code, total, customer: sandbox.place_order(
+                [code], total, customer_id=customer
+            ),
             codes_in_store=lambda: len(sandbox.codes_of(discount)),
+            holds_code=lambda code: sandbox.find_code(code) is not None,
         )
 
 
@@ -169,7 +192,7 @@ def _local_woocommerce() -> Iterator[LocalStore]:
     with serve_woo(sandbox) as server:
         yield LocalStore(
             platform="WooCommerce",
-            source=f"coupons starting with {DEMO_WOO_PREFIX} (and a template coupon)",
+            source=f"coupons starting with {DEMO_CODE_PREFIX} (and a template coupon)",
             config=Config(
                 stores={
                     STORE_NAME: WooShopConfig(
@@ -180,14 +203,22 @@ def _local_woocommerce() -> Iterator[LocalStore]:
                     )
                 }
             ),
-            ref=SourceRef(prefix=DEMO_WOO_PREFIX, template_code=DEMO_WOO_TEMPLATE),
-            place_order=lambda code, total: sandbox.place_order([code], total),
+            ref=SourceRef(prefix=DEMO_CODE_PREFIX, template_code=DEMO_WOO_TEMPLATE),
+            place_order=lambda code, total, customer: sandbox.place_order(
+                [code], total, customer_id=customer
+            ),
+            holds_code=lambda code: _published(sandbox.coupon_by_code(code)),
             codes_in_store=lambda: sum(
                 1
                 for c in sandbox.coupons.values()
-                if c.code.startswith(DEMO_WOO_PREFIX.lower()) and c.code != DEMO_WOO_TEMPLATE
+                if c.code.startswith(DEMO_CODE_PREFIX.lower()) and c.code != DEMO_WOO_TEMPLATE
             ),
         )
+
+
+def _published(coupon: Any) -> bool:
+    """Whether a local WooCommerce coupon is live (not in the trash)."""
+    return coupon is not None and coupon.status == "publish"
 
 
 #: The local shops the demo runs against, by ``--platform``.
@@ -235,6 +266,50 @@ def _move_everyone(db: Database, say: Callable[[str], None]) -> None:
             say(f"   {member.handle}: {outcome.source} → {outcome.target}, released {got}")
         except OutOfCodes as refused:
             say(f"   {member.handle}: REFUSED — {refused}")
+
+
+def _code_of(db: Database, index: int) -> str:
+    code = creators.view(db, "summer", DEMO_CREATORS[index][0]).incentives[0].code
+    assert code is not None
+    return code
+
+
+def _leak_and_refill(
+    db: Database, local: LocalStore, shop: Shop, store_name: str, say: Callable[[str], None]
+) -> None:
+    """A leaked code disabled and reissued, then the pool refilled in the store."""
+    opener = _opener(shop)
+    handle = DEMO_CREATORS[LEAK_CREATOR][0]
+    leaked = _code_of(db, LEAK_CREATOR)
+    policies.set_policy(db, "summer/kit", on_leak=policies.DISABLE_AND_REISSUE)
+    for customer in LEAK_CUSTOMERS:
+        local.place_order(leaked, Decimal("30.00"), customer)
+    say(
+        f"== {handle}'s code was posted on a coupon site: {len(LEAK_CUSTOMERS)} strangers used "
+        f"it; policy on_leak = disable_and_reissue"
+    )
+    orders.pull_orders(db, shop, store_name)
+    found = leaks.leak_check(db, Config(), opener=opener)
+    say(
+        f"   leak check: {plural(found.detected, 'leaked code')}, {found.reissued} reissued; "
+        f"{leaked} is {'still' if local.holds_code(leaked) else 'gone'} in {local.platform}, "
+        f"{handle} now holds {_code_of(db, LEAK_CREATOR)}"
+    )
+    refill.set_refill(db, "summer/kit", below=3, batch=5, prefix=DEMO_CODE_PREFIX)
+    checked = refill.refill_check(db, Config(), opener=opener)
+    for outcome in checked.outcomes:
+        say(
+            f"== Refill (below 3, batch 5): {outcome.available} codes left, "
+            f"{plural(outcome.created, 'code')} made in {local.platform} and pooled"
+        )
+
+
+def _opener(shop: Shop) -> refill.ShopOpener:
+    @contextmanager
+    def opened(_: str) -> Iterator[Shop]:
+        yield shop
+
+    return opened
 
 
 def _show_creator(db: Database, say: Callable[[str], None]) -> None:

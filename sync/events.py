@@ -65,6 +65,11 @@ def _incentive_ids(value: object) -> Iterator[int]:
             yield from _incentive_ids(item)
 
 
+def public_detail(detail: dict[str, Any], refs: dict[int, str]) -> Any:
+    """An event's details as anyone outside may see them (the log, outbound webhooks)."""
+    return _public(detail, refs)
+
+
 def _public(value: Any, refs: dict[int, str]) -> Any:
     """Details as a user may see them: an incentive by ``campaign/key``, no database ids."""
     if isinstance(value, dict):

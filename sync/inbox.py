@@ -208,7 +208,6 @@ def _add_codes(
     # so do codes the store itself would refuse (trashed, expired, used up).
     source = target.source
     hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
-    holds = pull.holds_of(event.codes)
     with sync_run(db, delivery.store_name, "webhook", target.id) as run:
 
         def add(tx: Tx) -> str | None:
@@ -219,7 +218,8 @@ def _add_codes(
                 run.id,
                 rows,
                 quarantine_reason=hold,
-                holds=holds,
+                holds=pull.holds_of(event.codes),
+                ends_at=pull.ends_of(event.codes, source),
             )
             run.finish(tx, fetched=len(event.codes), stored=result.new)
             return None if result.new or result.seen else "no code could be pooled"
@@ -293,6 +293,7 @@ def _recheck(
                 rows,
                 quarantine_reason=hold,
                 holds=pull.holds_of(current),
+                ends_at=pull.ends_of(current, source),
             )
             removed = shop_sync.mark_gone(tx, target.id, store_name, Code.platform_id.in_(gone))
             run.finish(tx, fetched=len(current), stored=result.new)

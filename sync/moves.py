@@ -19,11 +19,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from store import catalog, events, moving, pool
+from store import catalog, events, moving
 from store.catalog import Member
 from store.db import Conflict, Database, Tx
 from store.models import Campaign, utcnow
-from sync import lookup, outbox, workflow
+from sync import capacity, lookup, outbox, policies, workflow
 from sync.config import Config
 from sync.errors import DomainError, NotFound, OutOfCodes, UsageError, WrongCampaignState
 from sync.fields import check_handle
@@ -181,7 +181,8 @@ def _claim(
     tx: Tx, subject: moving.Subject, incentive: moving.IncentiveShape
 ) -> tuple[int, int, str, str]:
     """(incentive id, code id, incentive key, code) of the code claimed for the creator."""
-    claimed = moving.claim(tx, incentive.id, subject.creator_id, incentive.timing)
+    valid_until = policies.valid_until(tx, incentive.id, utcnow())
+    claimed = moving.claim(tx, incentive.id, subject.creator_id, incentive.timing, valid_until)
     if claimed is None:
         raise OutOfCodes(
             subject.campaign_key,
@@ -248,6 +249,7 @@ class BulkMoveReport:
     outcomes: list[MoveOutcome] = field(default_factory=list)
     needed: dict[str, int] = field(default_factory=dict)  # incentive key -> codes needed
     available: dict[str, int] = field(default_factory=dict)  # incentive key -> codes in pool
+    capacity: list[capacity.IncentiveCapacity] = field(default_factory=list)  # dry run only
 
     def count(self, result: str) -> int:
         return sum(1 for o in self.outcomes if o.result == result)
@@ -264,6 +266,12 @@ class BulkMoveReport:
         for key, need in self.needed.items():
             available = self.available.get(key, 0)
             parts.append(f"{key}: {plural(need, 'code')} needed, {available:,} available")
+        for pool_capacity in self.capacity:
+            if pool_capacity.shortfall:
+                parts.append(
+                    f"{pool_capacity.incentive}: {pool_capacity.shortfall:,} short for the "
+                    f"participants on the way (see `promosync codes capacity`)"
+                )
         return "; ".join(parts)
 
 
@@ -327,8 +335,9 @@ def _dry_run(
             subject = _subject(tx, campaign_key, handle, lock=False)
             stages, incentives = _shape(db, tx, subject)
             if left is None:
-                counts = pool.counts(tx, [i.id for i in incentives])
-                left = Counter({i.key: counts[i.id].available for i in incentives})
+                # The same numbers as `codes capacity`: only codes valid long enough count.
+                report.capacity = capacity.of_campaign(tx, campaign)
+                left = Counter({c.incentive: c.available for c in report.capacity})
                 report.available = dict(left)
             source = subject.stage
             due = [

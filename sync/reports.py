@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from store import catalog, pool, reporting
+from store import catalog, leaks, pool, reporting
 from store.db import Database
+from store.models import utcnow
 from store.pool import PoolCounts
 from store.reporting import OrderUse, ReleaseRow
-from sync import lookup
+from sync import capacity, expiry, lookup
+from sync.capacity import IncentiveCapacity
 from sync.money import round_money, round_ratio, split_money
 
 RATIO_PLACES = Decimal("0.0001")
@@ -40,6 +42,8 @@ SHOP_TIME_RESOLUTION = timedelta(seconds=1)
 FLAG_REVOKED = "revoked"
 FLAG_GONE = "gone from store"
 FLAG_EARLY = "used before release"
+FLAG_EXPIRING = "expires soon"
+FLAG_LEAKED = "leaked"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ReportRow:
     codes_available: int | None = None
     codes_assigned: int | None = None
     codes_quarantined: int | None = None
+    codes_short: int | None = None  # participants on the way to the release stage, no code yet
     codes_redeemed: int = 0  # released codes used at least once
     fulfilled: int = 0  # released and not revoked
     value: Decimal = Decimal(0)
@@ -77,6 +82,7 @@ class Report:
     name: str
     currency: str
     rows: list[ReportRow]
+    capacity: list[IncentiveCapacity] = field(default_factory=list)
 
     @property
     def other_currencies(self) -> tuple[str, ...]:
@@ -120,6 +126,12 @@ def build(db: Database, campaign_key: str) -> Report:
         released = reporting.releases(tx, campaign.id)
         used = reporting.orders_using_codes(tx, campaign.id)
         usage_counts = reporting.latest_usage_counts(tx, campaign.id)
+        pools = capacity.of_campaign(tx, campaign)
+        now = utcnow()
+        expiring = {
+            code_id for i in incentives for _, code_id, _ in expiry.expiring_codes(tx, i.id, now)
+        }
+        leaked = leaks.flagged_codes(tx, [i.id for i in incentives])
 
     tallies, unreleased_uses = _attribute(released, used, {i.id for i in incentives})
     by_incentive = {i.id: i for i in incentives}
@@ -130,9 +142,12 @@ def build(db: Database, campaign_key: str) -> Report:
             tallies.get(r.code_id, _Tally()),
             currency,
             usage_counts.get(r.code_id, 0),
+            expiring=r.code_id in expiring,
+            leaked=r.code_id in leaked,
         )
         for r in released
     ]
+    short = {c.incentive: c.shortfall for c in pools}
     incentive_rows = [
         _total(
             "incentive",
@@ -141,6 +156,7 @@ def build(db: Database, campaign_key: str) -> Report:
             [counts[incentive.id]],
             incentive=incentive.key,
             unreleased_uses=unreleased_uses.get(incentive.id, 0),
+            short=short.get(incentive.key, 0),
         )
         for incentive in incentives
     ]
@@ -150,8 +166,9 @@ def build(db: Database, campaign_key: str) -> Report:
         currency,
         list(counts.values()),
         unreleased_uses=sum(unreleased_uses.values()),
+        short=sum(short.values()),
     )
-    return Report(key, name, currency, [campaign_row, *incentive_rows, *code_rows])
+    return Report(key, name, currency, [campaign_row, *incentive_rows, *code_rows], pools)
 
 
 def _attribute(
@@ -185,7 +202,14 @@ def _to_shop_resolution(moment: datetime) -> datetime:
 
 
 def _code_row(
-    r: ReleaseRow, incentive: _Incentive, tally: _Tally, currency: str, usage: int
+    r: ReleaseRow,
+    incentive: _Incentive,
+    tally: _Tally,
+    currency: str,
+    usage: int,
+    *,
+    expiring: bool = False,
+    leaked: bool = False,
 ) -> ReportRow:
     fulfilled = not r.revoked
     # The shop's usage count includes uses before the release; those are early, not redemptions.
@@ -194,6 +218,8 @@ def _code_row(
         (FLAG_REVOKED, r.revoked),
         (FLAG_GONE, r.missing_from_store),
         (FLAG_EARLY, tally.early > 0),
+        (FLAG_EXPIRING, expiring and not r.revoked),
+        (FLAG_LEAKED, leaked),
     )
     return ReportRow(
         "creator",
@@ -222,6 +248,7 @@ def _total(
     *,
     incentive: str | None = None,
     unreleased_uses: int,
+    short: int = 0,
 ) -> ReportRow:
     other: dict[str, Decimal] = {}
     for row in rows:
@@ -246,4 +273,5 @@ def _total(
         # a revoked code was released too: it counts as assigned, never as available
         codes_assigned=sum(p.assigned + p.revoked for p in pools),
         codes_quarantined=sum(p.quarantined for p in pools),
+        codes_short=short,
     )

@@ -72,18 +72,23 @@ def translated_errors(
 
 @contextmanager
 def open_shop(
-    config: Config, name: str | None, *, profile: Profile = "interactive"
+    config: Config,
+    name: str | None,
+    *,
+    profile: Profile = "interactive",
+    waits: Timing | None = None,
 ) -> Iterator[tuple[str, Shop]]:
     """The named store (or the only one), connected; closed afterwards.
 
     ``profile`` says who waits: ``"interactive"`` for commands, ``"daemon"`` for
     background jobs; the budget of each is configured under ``[retry]``. The
-    implementation is chosen by the type of the store's config section.
+    implementation is chosen by the type of the store's config section. ``waits``
+    replaces :data:`timing` (the worker's sleep ends early when it is asked to stop).
     """
     store_name, section = config.store(name)
     opener = OPENERS[type(section)]
     with translated_errors(config, profile):
-        shop = opener(section, retry_policy(config, profile))
+        shop = opener(section, retry_policy(config, profile), waits or timing)
     try:
         with translated_errors(config, profile):
             yield store_name, shop
@@ -97,7 +102,7 @@ class ClosableShop(Shop, Protocol):
     def close(self) -> None: ...
 
 
-def _open_shopify(section: Any, retry: RetryPolicy) -> ClosableShop:
+def _open_shopify(section: Any, retry: RetryPolicy, waits: Timing) -> ClosableShop:
     from integrations.shopify.shop import ShopifyShop
 
     assert isinstance(section, ShopifyShopConfig)
@@ -110,12 +115,12 @@ def _open_shopify(section: Any, retry: RetryPolicy) -> ClosableShop:
         bulk_threshold=section.bulk_threshold,
         credential_hint=_hint(section.access_token or section.client_secret),
         retry=retry,
-        sleep=timing.sleep,
-        clock=timing.clock,
+        sleep=waits.sleep,
+        clock=waits.clock,
     )
 
 
-def _open_woocommerce(section: Any, retry: RetryPolicy) -> ClosableShop:
+def _open_woocommerce(section: Any, retry: RetryPolicy, waits: Timing) -> ClosableShop:
     from integrations.woocommerce.shop import WooShop
 
     assert isinstance(section, WooShopConfig)
@@ -138,13 +143,13 @@ def _open_woocommerce(section: Any, retry: RetryPolicy) -> ClosableShop:
         webhook_secret=section.webhook_secret.reveal() if section.webhook_secret else None,
         credential_hint=_hint(section.consumer_key, section.consumer_secret),
         retry=retry,
-        sleep=timing.sleep,
-        clock=timing.clock,
+        sleep=waits.sleep,
+        clock=waits.clock,
     )
 
 
 #: Which platform package serves which config section: the one place that knows.
-OPENERS: dict[type, Callable[[Any, RetryPolicy], ClosableShop]] = {
+OPENERS: dict[type, Callable[[Any, RetryPolicy, Timing], ClosableShop]] = {
     ShopifyShopConfig: _open_shopify,
     WooShopConfig: _open_woocommerce,
 }

@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from store import chunks, db, models, pool
-from sync import codegen, codes_input, config, incentives, portal, portal_tokens, workflow
+from sync import (
+    codegen,
+    codes_input,
+    config,
+    inbox_writer,
+    incentives,
+    portal,
+    portal_tokens,
+    workflow,
+)
 from sync import inbox as inbox_service
 from sync.shopsync import generate, link, orders, runs
-from sync.web import inbox_writer, webhooks
+from sync.web import webhooks
 
 
 def test_domain_and_job_defaults() -> None:
@@ -33,7 +42,7 @@ def test_domain_and_job_defaults() -> None:
     assert (portal_tokens.PORTAL_ID_BYTES, portal_tokens.MIN_SECRET_LENGTH) == (16, 32)
     assert portal.PAGE_PREFIX == "/c/"
     assert webhooks.MAX_BODY_BYTES == 1024 * 1024
-    assert inbox_writer.MAX_BATCH == 256
+    assert (inbox_writer.MAX_BATCH, inbox_writer.WRITERS) == (256, 2)
     assert (inbox_service.MAX_ATTEMPTS, inbox_service.BATCH) == (5, 500)
     assert inbox_service.RETRY_AFTER == timedelta(seconds=10)
     assert inbox_service.KEEP_DONE == timedelta(days=7)

@@ -18,6 +18,7 @@ from integrations.ports import (
     ShopInfo,
     UsageObservation,
     WebhookSubscription,
+    customer_key,
 )
 from integrations.shopify.gid import discount_code_node_gid
 from integrations.shopify.queries import CODE_DISCOUNT_TYPES
@@ -61,6 +62,7 @@ def code_source(node_id: str, discount: Mapping[str, Any]) -> CodeSource:
         status=source_status(discount.get("status")),
         code_count=count,
         count_exact=exact,
+        ends_at=parse_datetime(discount["endsAt"]) if discount.get("endsAt") else None,
     )
 
 
@@ -144,6 +146,9 @@ def order_with_codes(node: Mapping[str, Any]) -> OrderWithCodes:
         test=bool(node.get("test")),
         updated_at=parse_datetime(node["updatedAt"]) if node.get("updatedAt") else None,
         refunded=Decimal(str(refunded.get("amount") or 0)),
+        customer_key=customer_key(
+            str((node.get("customer") or {}).get("id") or "") or None, node.get("email")
+        ),
     )
 
 

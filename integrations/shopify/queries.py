@@ -39,7 +39,7 @@ def _on_code_discounts(selection: str) -> str:
     return "\n".join(f"... on {t} {{ {selection} }}" for t in CODE_DISCOUNT_TYPES)
 
 
-_SUMMARY = "title status asyncUsageCount codesCount { count precision }"
+_SUMMARY = "title status endsAt asyncUsageCount codesCount { count precision }"
 
 SHOP_CHECK = Operation(
     "ShopCheck",
@@ -222,6 +222,8 @@ _ORDER_FIELDS = """
       test
       displayFinancialStatus
       discountCodes
+      email
+      customer { id }
       totalPriceSet { shopMoney { amount currencyCode } }
       totalRefundedSet { shopMoney { amount currencyCode } }
 """

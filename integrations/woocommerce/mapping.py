@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.ports import OrderWithCodes, ShopCode
+from integrations.ports import OrderWithCodes, ShopCode, customer_key
 
 #: Coupon post statuses a customer can use. ASSUMPTION: the v3 coupon JSON carries the
 #: post ``status`` on current WooCommerce versions (undocumented); absent means published.
@@ -145,4 +145,9 @@ def order_with_codes(order: Mapping[str, Any]) -> OrderWithCodes:
         cancelled=status in CANCELLED_ORDER_STATUSES,
         test=False,  # WooCommerce has no test orders
         updated_at=parse_gmt(order.get("date_modified_gmt")),
+        # WooCommerce gives guests customer_id 0: they are told apart by billing e-mail.
+        customer_key=customer_key(
+            str(order.get("customer_id") or "") or None,
+            (order.get("billing") or {}).get("email"),
+        ),
     )

@@ -7,6 +7,7 @@ from alembic import context
 import store.models_messages  # noqa: F401  (registers the message tables)
 import store.models_portal  # noqa: F401  (registers the creator page table)
 import store.models_sync  # noqa: F401  (registers the sync tables)
+from store import queue_schema
 from store.models import Base
 
 config = context.config
@@ -31,6 +32,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         compare_type=True,
+        include_name=queue_schema.ours,  # the job queue's tables are procrastinate's
     )
     with context.begin_transaction():
         context.run_migrations()

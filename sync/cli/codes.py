@@ -186,4 +186,7 @@ def export(app: App, incentive: str) -> None:
 
 
 def register(cli: click.Group) -> None:
+    from sync.cli.capacity import capacity_
+
+    group.add_command(capacity_)
     cli.add_command(group)

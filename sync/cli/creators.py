@@ -68,6 +68,7 @@ def move(
             "outcomes": report.outcomes,
             "needed": report.needed,
             "available": report.available,
+            "capacity": [c.as_dict() for c in report.capacity],
             "dry_run": report.dry_run,
         },
         lambda: "\n".join([*(_describe(o) for o in report.outcomes), report.summary]),

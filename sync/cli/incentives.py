@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sync import incentives
+from sync import incentives, policies
 from sync.cli.app import App, pass_app
 from sync.report_render import Column, render_table
 
@@ -102,6 +102,48 @@ def reject(app: App, incentive: str, handle: str, reason: str | None) -> None:
     app.emit(
         {"incentive": incentive, "creator": handle, "status": "rejected"},
         f"Rejected {incentive} for '{handle}'.",
+    )
+
+
+@group.command("policy")
+@click.argument("incentive", metavar="CAMPAIGN/INCENTIVE")
+@click.option(
+    "--on-leak",
+    type=click.Choice(policies.ON_LEAK_CHOICES),
+    help="flag: report, event and alert; disable_and_reissue: also disable the code in the "
+    "store and release a fresh one to the creator.",
+)
+@click.option("--max-customers", type=int, help="Distinct customers a code may serve (default 1).")
+@click.option("--max-uses", type=int, help="Uses a code may have (default: no limit of its own).")
+@click.option(
+    "--min-validity", help="Codes ending sooner than this are not handed out (default 14d)."
+)
+@click.option("--warn-before", help="Warn about holders of codes ending within this (default 3d).")
+@pass_app
+def policy(
+    app: App,
+    incentive: str,
+    on_leak: str | None,
+    max_customers: int | None,
+    max_uses: int | None,
+    min_validity: str | None,
+    warn_before: str | None,
+) -> None:
+    """Show or change an incentive's code policies (may change while the campaign runs)."""
+    result = policies.set_policy(
+        app.db,
+        incentive,
+        on_leak=on_leak,
+        max_customers=max_customers,
+        max_uses=max_uses,
+        min_validity=min_validity,
+        warn_before=warn_before,
+    )
+    shown = result.as_dict()
+    app.emit(
+        {"incentive": incentive, **shown},
+        f"Policies of {incentive}: "
+        + ", ".join(f"{k} {'-' if v is None else v}" for k, v in shown.items()),
     )
 
 

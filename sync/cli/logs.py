@@ -76,7 +76,7 @@ def redact(text: str) -> str:
     return _VALUE_ECHOES.sub(rf"\g<lead>\g<tag> {REDACTED}", text)
 
 
-class _RedactingFormatter(logging.Formatter):
+class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
@@ -117,10 +117,10 @@ class LogSession:
         self.file = _LogFile(path if path is not None else default_log_file())
         terminal_level = TERMINAL_LEVELS[min(verbosity, len(TERMINAL_LEVELS) - 1)]
         self.file.setLevel(min(FILE_LEVEL, terminal_level))
-        self.file.setFormatter(_RedactingFormatter(FILE_FORMAT))
+        self.file.setFormatter(RedactingFormatter(FILE_FORMAT))
         self.terminal = logging.StreamHandler()
         self.terminal.setLevel(terminal_level)
-        self.terminal.setFormatter(_RedactingFormatter(TERMINAL_FORMAT))
+        self.terminal.setFormatter(RedactingFormatter(TERMINAL_FORMAT))
         root = logging.getLogger()
         self._previous_level = root.level
         # Lower the root level only: a caller (or pytest's caplog) may want more already.

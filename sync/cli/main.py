@@ -23,7 +23,9 @@ from sync.cli import (
     events,
     incentives,
     messages,
+    pool_health,
     report,
+    run,
     serve,
     shared,
     stores,
@@ -90,7 +92,9 @@ for module in (
     demo,
     stores,
     webhooks,
+    pool_health,
     serve,
+    run,
 ):
     module.register(cli)
 shared.finish(cli)

@@ -110,7 +110,16 @@ FIGURES: tuple[Figure, ...] = (
         "flags",
         "Flags",
         "text",
-        "revoked; gone from store (deleted in the shop after release); used before release",
+        "revoked; gone from store (deleted in the shop after release); used before release; "
+        "expires soon (its discount ends within the incentive's warn_before); leaked (see "
+        "`promosync incentives policy --on-leak`)",
+    ),
+    Figure(
+        "codes_short",
+        "Short",
+        "int",
+        "participants on their way to the release stage who no code is left for "
+        "(`promosync codes capacity` shows it by stage, with the date the pool runs out)",
     ),
     Figure("currency", "Currency", "text", "the campaign currency (CSV and JSON only)"),
 )
@@ -129,6 +138,7 @@ WIDE = (
     "codes_available",
     "codes_assigned",
     "codes_quarantined",
+    "codes_short",
     "codes_redeemed",
     "fulfilled",
     "value",
@@ -192,6 +202,18 @@ def notes(report: Report) -> str:
             f"Orders in {listed} are shown in their own columns: they are not in Revenue or "
             f"ROI, which are in {report.currency}."
         )
+    for pool in report.capacity:
+        if pool.shortfall:
+            lines.append(
+                f"{pool.incentive}: {plural(pool.shortfall, 'participant')} on the way to "
+                f"{pool.release_stage} will find no code: see `promosync codes capacity "
+                f"{report.campaign}`."
+            )
+        elif pool.runs_out_on is not None:
+            lines.append(
+                f"{pool.incentive}: at the release rate of the last {pool.window_days} days "
+                f"the pool runs out around {pool.runs_out_on.isoformat()}."
+            )
     if campaign.early_uses:
         lines.append(
             f"{plural(campaign.early_uses, 'order')} used a code before it was released "

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import click
-import uvicorn
 
+from sync import metrics
 from sync.cli.app import App, pass_app
 from sync.web.app import WebContext, create_app
+from sync.web.app import serve as serve_app
 
 
 @click.command("serve")
@@ -19,11 +20,8 @@ def serve(app: App, host: str, port: int) -> None:
     Routes: GET /healthz, GET /metrics, GET /c/TOKEN (creator pages), POST /webhooks/shopify
     (deliveries go to the inbox; `promosync sync inbox` or the worker applies them).
     """
-    web = create_app(WebContext(app.config, app.db))
-    server = uvicorn.Server(
-        uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
-    )
-    server.run()
+    metrics.watch(app.db, app.config)
+    serve_app(create_app(WebContext(app.config, app.db)), host=host, port=port)
 
 
 def register(cli: click.Group) -> None:

@@ -155,13 +155,10 @@ def pull_(app: App, incentive: str | None, store_name: str | None, wait: bool) -
 def usage_(app: App, incentive: str | None, store_name: str | None, wait: bool) -> None:
     """Record how often each released code was used."""
     names = stores.for_command(app.db, app.config, incentive, store_name)
-    results = []
+    results: list[usage.UsageResult] = []
     for name in names:
         with open_shop(app.config, name) as (_, shop):
-            results += [
-                usage.refresh_usage(app.db, shop, target, wait=_waiting(wait))
-                for target in common.targets(app.db, name, incentive)
-            ]
+            results += jobs.sync_usage(app.db, shop, name, incentive, wait=_waiting(wait))
     app.emit(
         results,
         lambda: (

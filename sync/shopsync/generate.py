@@ -15,14 +15,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from integrations.ports import CodeSource, Shop
+from integrations.ports import CodeSource, Shop, ShopCode
 from store import events, shop_requests, shop_sync
 from store.db import Database, Tx
 from sync import codegen
 from sync.codes_input import normalize_code
 from sync.errors import DomainError, UsageError
 from sync.shopsync.common import Progress, Target, no_progress
-from sync.shopsync.pull import PullResult, pull
+from sync.shopsync.pull import PullResult, pool_created, pull
 from sync.shopsync.runs import WaitForJob, sync_run
 
 MAX_ROUNDS = 5
@@ -66,6 +66,7 @@ def generate(
     prefix: str = "",
     progress: Progress = no_progress,
     wait: WaitForJob | None = None,
+    full_pull: bool = True,
 ) -> GenerateResult:
     """Create ``count`` new codes in the target's discount and pull them into the pool.
 
@@ -73,6 +74,9 @@ def generate(
     never count toward ``count``. Refuses (:class:`~sync.shopsync.runs.JobRunning`)
     while a generate of the same incentive runs elsewhere, unless ``wait``; its own
     pulls wait for a pull running elsewhere (refusing would strand codes just created).
+    ``full_pull=False`` pools only the codes created
+    (what a refill does: a full pull of a large discount after every refill would cost
+    a request per 250 codes it already holds); the next scheduled pull checks the rest.
     """
     prefix = check_request(count, prefix)
     source = shop.source_status(target.source)
@@ -82,6 +86,7 @@ def generate(
         run.count(expected=count)
         leftovers = _settle_leftovers(db, shop, target)
         created = 0
+        made: list[ShopCode] = []
         failures: Counter[str] = Counter()
         rounds = 0
         while created < count and rounds < MAX_ROUNDS:
@@ -89,13 +94,16 @@ def generate(
             batch = _fresh_codes(db, target, count - created, prefix)
             outcome = shop.create_codes(target.source, batch)
             created += len(outcome.created)
+            made += outcome.created
             failures.update(outcome.failed.values())
             with db.transaction() as tx:
                 _settle(tx, target, batch, outcome.failed)
                 run.count(fetched=created, skipped=sum(failures.values()))
                 run.beat(tx)
             progress(len(outcome.created))
-        pulled = pull(db, shop, target, wait=wait or WaitForJob())
+        pulled = pull(db, shop, target, wait=wait or WaitForJob()) if full_pull else None
+        if not full_pull:
+            pool_created(db, shop, target, made, wait=wait or WaitForJob())
         with db.transaction() as tx:
             events.record(
                 tx,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from integrations.ports import Shop
 from store.db import Database
-from sync.shopsync import common, pull, revoke
+from sync.shopsync import common, pull, revoke, usage
 from sync.shopsync.common import Progress, no_progress
 from sync.shopsync.runs import WaitForJob
 
@@ -48,3 +48,21 @@ def sync_pull(
         with progress_for(f"pulling {target.ref}") as advance:
             pulls.append(pull.pull(db, shop, target, advance, wait=wait))
     return SyncPullResult(store_name, revoked.revoked, tuple(pulls))
+
+
+def sync_usage(
+    db: Database,
+    shop: Shop,
+    store_name: str,
+    ref: str | None = None,
+    *,
+    wait: WaitForJob | None = None,
+) -> tuple[usage.UsageResult, ...]:
+    """Record the usage counts of the released codes of every linked incentive (or ``ref``'s).
+
+    A job already running elsewhere is refused, unless ``wait``.
+    """
+    return tuple(
+        usage.refresh_usage(db, shop, target, wait=wait)
+        for target in common.targets(db, store_name, ref)
+    )

@@ -117,4 +117,5 @@ def _facts(order: OrderWithCodes) -> shop_sync.OrderFacts:
         code_norms=tuple(dict.fromkeys(normalize_code(c) for c in order.codes)),
         refunded=order.refunded,
         updated_at=order.updated_at,
+        customer_key=order.customer_key,
     )

@@ -13,10 +13,11 @@ settles everything.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from integrations.ports import Shop, ShopCode
+from integrations.ports import CodeSource, Shop, ShopCode
 from store import shop_sync
 from store.db import Database, Tx
 from sync.codes_input import check_code, normalize_code
@@ -62,7 +63,8 @@ def pull(
         for page in stream:
             rows, malformed = checked_rows(target.ref, page)
             skipped += malformed
-            result = _store_page(db, target, run, rows, hold, holds_of(page))
+            ends = ends_of(page, source)
+            result = _store_page(db, target, run, rows, hold, holds_of(page), ends)
             fetched += len(page)
             new += result.new
             skipped += len(result.foreign)
@@ -133,6 +135,11 @@ def holds_of(codes: Iterable[ShopCode]) -> dict[str, str]:
     }
 
 
+def ends_of(codes: Iterable[ShopCode], source: CodeSource) -> dict[str, datetime | None]:
+    """Code norm -> when the store stops honouring it (the code's own end, else its source's)."""
+    return {normalize_code(found.code.strip()): found.ends_at or source.ends_at for found in codes}
+
+
 def _store_page(
     db: Database,
     target: Target,
@@ -140,15 +147,50 @@ def _store_page(
     rows: list[tuple[str, str, str]],
     hold: str | None,
     holds: dict[str, str],
+    ends: dict[str, datetime | None],
 ) -> shop_sync.PageResult:
     """One page's upsert and the run's heartbeat: database work only, so it is replayed
     after a transient failure."""
 
     def store(tx: Tx) -> shop_sync.PageResult:
         result = shop_sync.upsert_page(
-            tx, target.id, target.store_name, run.id, rows, quarantine_reason=hold, holds=holds
+            tx,
+            target.id,
+            target.store_name,
+            run.id,
+            rows,
+            quarantine_reason=hold,
+            holds=holds,
+            ends_at=ends,
         )
         run.beat(tx)
         return result
 
     return db.run(store)
+
+
+def pool_created(
+    db: Database,
+    shop: Shop,
+    target: Target,
+    created: Sequence[ShopCode],
+    *,
+    wait: WaitForJob | None = None,
+) -> int:
+    """Pool codes just created in the target's discount, without reading the whole discount.
+
+    A partial pull: the codes are stamped by a pull run that started after they were
+    created (so a concurrent full pull never takes them for gone), and nothing is
+    quarantined. The discount's status and end are re-read once. Returns how many are new.
+    """
+    with sync_run(db, target.store_name, "pull", target.id, wait=wait) as run:
+        source = shop.source_status(target.source)
+        hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
+        rows, _ = checked_rows(target.ref, created)
+        holds, ends = holds_of(created), ends_of(created, source)
+        new = 0
+        for start in range(0, len(rows), shop_sync.PAGE_ROWS):
+            page = rows[start : start + shop_sync.PAGE_ROWS]
+            new += _store_page(db, target, run, page, hold, holds, ends).new
+        run.count(expected=len(created), fetched=len(created), stored=new)
+    return new

@@ -6,7 +6,7 @@ is found by the shop the headers name, and the HMAC of the raw body is compared
 with each of the store's webhook secrets. Unknown shop, missing or bad signature:
 401, nothing stored, one log line without the body. A verified delivery of a topic
 promosync applies is inserted once per delivery id (deliveries arriving together
-share a transaction: :mod:`sync.web.inbox_writer`) and answered once committed; the
+share a transaction: :mod:`sync.inbox_writer`) and answered once committed; the
 inbox processor (:func:`sync.inbox.process_inbox`) applies it later.
 
 A platform without an intake (:func:`sync.shops.webhook_intakes`) answers 404. An
@@ -24,12 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from store import inbox
 from store.db import StoreError
 from store.models import MAX_DELIVERY_ID_LENGTH, utcnow
 from sync import metrics, shops
 from sync.config import ConfigError
-from sync.web.inbox_writer import InboxWriter
+from sync.inbox_writer import InboxWriter, NewDelivery
 
 if TYPE_CHECKING:
     from sync.web.app import WebContext
@@ -87,7 +86,7 @@ def routes(context: WebContext) -> list[BaseRoute]:
             json.loads(text)
         except ValueError:
             return _refuse(platform, 400, "malformed", f"store '{store.name}': body is not JSON")
-        delivery = inbox.NewDelivery(
+        delivery = NewDelivery(
             platform=platform,
             store_name=store.name,
             delivery_id=info.delivery_id,

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from store import catalog, moving
 from store.db import Database, Tx
+from store.models import utcnow
 from sync import codes, creators, lookup, moves
 from tests import builders
 
@@ -97,7 +98,9 @@ def test_a_move_waiting_for_the_lock_sees_a_code_released_meanwhile(pg: Database
         campaign = lookup.campaign(tx, "summer")
         member = lookup.member(tx, campaign, ann)
         incentive = lookup.incentive(tx, campaign, "kit")
-        assert moving.claim(tx, incentive.id, member.creator.id, "pre_payment") is not None
+        assert (
+            moving.claim(tx, incentive.id, member.creator.id, "pre_payment", utcnow()) is not None
+        )
 
     outcome = _move_while_locked(pg, ann, "pre_payment", release)
 

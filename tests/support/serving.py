@@ -23,9 +23,10 @@ def free_port() -> int:
 
 @contextmanager
 def promosync_process(
-    args: Sequence[str], ready_url: str, env: dict[str, str] | None = None
+    args: Sequence[str], ready_url: str, env: dict[str, str] | None = None, *, wait: bool = True
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``promosync ARGS`` in a child process, yielded once ``ready_url`` answers at all.
+    """``promosync ARGS`` in a child process, yielded once ``ready_url`` answers at all
+    (``wait=False``: at once; call :func:`wait_until_answering` later).
 
     The child is stopped with SIGTERM (then SIGKILL) when the block ends.
     """
@@ -36,7 +37,8 @@ def promosync_process(
         stderr=subprocess.PIPE,
     )
     try:
-        _wait_until_answering(child, ready_url)
+        if wait:
+            wait_until_answering(child, ready_url)
         yield child
     finally:
         if child.poll() is None:
@@ -48,7 +50,7 @@ def promosync_process(
                 child.wait()
 
 
-def _wait_until_answering(child: subprocess.Popen[bytes], url: str) -> None:
+def wait_until_answering(child: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if child.poll() is not None:

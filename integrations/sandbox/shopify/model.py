@@ -62,6 +62,8 @@ class Order:
     financial_status: str = "PAID"
     cancelled_at: datetime | None = None
     refunded: Decimal = Decimal("0")
+    email: str | None = None
+    customer_id: int | None = None  # a guest checkout has none
 
 
 @dataclass(frozen=True, slots=True)

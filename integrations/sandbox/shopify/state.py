@@ -265,6 +265,13 @@ class SandboxShop:
                 discount_payload(discount.id, discount.title, discount.status, self.clock()),
             )
 
+    def set_ends_at(self, discount_id: int, ends_at: datetime | None) -> None:
+        """Change when a discount ends (``endsAt``); None: it never ends."""
+        with self.lock:
+            discount = self.discount(discount_id)
+            discount.ends_at = ends_at
+            discount.updated_at = self.clock()
+
     def codes_of(self, discount_id: int) -> list[str]:
         """The discount's codes in creation order, after settling finished jobs."""
         with self.lock:
@@ -297,6 +304,8 @@ class SandboxShop:
         financial_status: str = "PAID",
         subtotal: Decimal | None = None,
         total_discounts: Decimal = Decimal("0"),
+        email: str | None = None,
+        customer_id: int | None = None,
     ) -> int:
         """Record an order that used ``codes`` (first one first); returns its numeric id.
 
@@ -322,6 +331,8 @@ class SandboxShop:
                 presentment_currency=currency or self.currency,
                 test=test,
                 financial_status=financial_status,
+                email=email,
+                customer_id=customer_id,
             )
             self.orders[order.id] = order
             for redeem in {r.id: r for r in found if r is not None}.values():

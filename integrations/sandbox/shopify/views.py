@@ -204,6 +204,8 @@ def order_view(shop: SandboxShop, order: Order) -> View:
         "displayFinancialStatus": order.financial_status,
         "discountCode": order.codes[0] if order.codes else None,
         "discountCodes": list(order.codes),
+        "email": order.email,
+        "customer": {"id": gid("Customer", order.customer_id)} if order.customer_id else None,
         "totalPriceSet": money_bag(order.total, currency, shown),
         "totalRefundedSet": money_bag(order.refunded, currency, shown),
         "currentTotalPriceSet": money_bag(order.total - order.refunded, currency, shown),

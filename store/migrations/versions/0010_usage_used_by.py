@@ -1,8 +1,8 @@
 """Who used a code (WooCommerce's ``used_by``, e-mails hashed) on each usage observation;
 codes found by their store id (webhooks naming only a coupon id).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

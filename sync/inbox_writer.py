@@ -1,4 +1,5 @@
-"""Group commit for the webhook route: deliveries arriving together share one transaction.
+"""Storing verified webhook deliveries for the web route, with group commit: deliveries
+arriving together share one transaction.
 
 Every verified delivery awaits its own result, and is answered only after the
 transaction holding it committed ("stored, then 200"). A single writer task
@@ -17,11 +18,18 @@ from starlette.concurrency import run_in_threadpool
 
 from store import inbox
 from store.db import Database
+from store.inbox import NewDelivery
+
+__all__ = ["MAX_BATCH", "WRITERS", "InboxWriter", "NewDelivery"]
 
 #: The most deliveries one transaction holds.
 MAX_BATCH = 256
+#: Transactions in flight at once on PostgreSQL: while one commits (waits for its WAL
+#: flush), the next batch is already being inserted. SQLite has one writer at a time, and a
+#: second would wait in SQLite's busy handler, which sleeps: one writer there.
+WRITERS = 2
 
-_Waiting = tuple[inbox.NewDelivery, "asyncio.Future[bool]"]
+_Waiting = tuple[NewDelivery, "asyncio.Future[bool]"]
 
 
 class InboxWriter:
@@ -31,9 +39,9 @@ class InboxWriter:
         self.db, self.max_batch = db, max_batch
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[_Waiting] | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
-    async def store(self, delivery: inbox.NewDelivery) -> bool:
+    async def store(self, delivery: NewDelivery) -> bool:
         """Insert ``delivery`` (once per delivery id); raises ``StoreError`` on failure."""
         queue = self._queue_of_this_loop()
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -42,10 +50,13 @@ class InboxWriter:
 
     def _queue_of_this_loop(self) -> asyncio.Queue[_Waiting]:
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._queue is None or self._task is None:
-            # First use, or the app now runs on another event loop (tests): a fresh writer.
+        if self._loop is not loop or self._queue is None:
+            # First use, or the app now runs on another event loop (tests): fresh writers.
             self._loop, self._queue = loop, asyncio.Queue()
-            self._task = loop.create_task(self._write_forever(self._queue))
+            self._tasks = [
+                loop.create_task(self._write_forever(self._queue))
+                for _ in range(1 if self.db.dialect == "sqlite" else WRITERS)
+            ]
         return self._queue
 
     async def _write_forever(self, queue: asyncio.Queue[_Waiting]) -> None:
@@ -64,6 +75,6 @@ class InboxWriter:
                 if not done.done():
                     done.set_result(new)
 
-    def _write(self, deliveries: list[inbox.NewDelivery]) -> list[bool]:
+    def _write(self, deliveries: list[NewDelivery]) -> list[bool]:
         with self.db.begin() as connection:
             return inbox.store_deliveries(connection, deliveries)
