@@ -141,6 +141,10 @@ class UsageObservation:
     code: str
     usage_count: int
     observed_at: datetime
+    #: Who used it, as the store records them (WooCommerce's ``used_by``): customer ids as
+    #: given, e-mail addresses only as the SHA-256 hex of the trimmed, lower-cased address
+    #: (never the address). Empty when the store keeps no such list (Shopify).
+    used_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,23 @@ from integrations.ports import OrderWithCodes, ShopCode
 
 @dataclass(frozen=True)
 class DeliveryInfo:
-    """What a delivery's headers say about it."""
+    """What a delivery's headers (and, where the platform needs it, its body) say about it."""
 
     topic: str
-    delivery_id: str  # the same on every retry of this delivery: the inbox key
+    delivery_id: str  # the same for every copy of this change: the inbox key
     event_id: str | None
     triggered_at: datetime | None
 
 
 @dataclass(frozen=True)
 class CodesAdded:
-    """Codes added to a code source in the store."""
+    """Codes added to (or changed in) a code source in the store.
+
+    A code whose ``unusable`` says why the store would refuse it is pooled quarantined
+    (or quarantined if pooled); one usable again comes back. ``source_ids`` empty: the
+    payload names no source, the intake's :meth:`WebhookIntake.holds` tells which
+    linked source holds each code.
+    """
 
     source_ids: tuple[str, ...]  # every spelling of the source's id a link may hold
     codes: tuple[ShopCode, ...]  # empty when the payload named none: pull the source
@@ -41,6 +47,17 @@ class CodesRemoved:
 
     source_ids: tuple[str, ...]
     codes: tuple[str, ...]  # empty when the payload named none: pull the source
+
+
+@dataclass(frozen=True)
+class CodesToRecheck:
+    """Codes changed in the store, named only by their store ids (a payload that says
+    nothing else, such as WooCommerce's ``coupon.deleted``): the pools holding them read
+    ``lookup`` through the shop when the event is applied and take what the store says
+    then (codes it no longer lists are gone)."""
+
+    code_ids: tuple[str, ...]
+    lookup: str  # a source id naming exactly these codes, for Shop.iter_codes
 
 
 @dataclass(frozen=True)
@@ -64,7 +81,9 @@ class OrderRefunded:
     order_id: str
 
 
-WebhookEvent = CodesAdded | CodesRemoved | SourceChanged | OrderChanged | OrderRefunded
+WebhookEvent = (
+    CodesAdded | CodesRemoved | CodesToRecheck | SourceChanged | OrderChanged | OrderRefunded
+)
 
 
 class WebhookIntake(Protocol):
@@ -74,18 +93,33 @@ class WebhookIntake(Protocol):
     #: The topics promosync applies, as the platform names them in deliveries.
     topics: frozenset[str]
 
+    def identity(self, address: str) -> str | None:
+        """The identity of a configured store address (``shop`` / ``url``), as
+        :meth:`shop_of` names the sender; None when it cannot be one."""
+        ...
+
+    def is_ping(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """True for an unsigned test delivery the platform expects 200 for (nothing stored)."""
+        ...
+
     def shop_of(self, headers: Mapping[str, str]) -> str | None:
-        """The sending shop's identity, comparable with :meth:`identity_of` of a config."""
+        """The sending shop's identity, comparable with :meth:`identity` of a config."""
         ...
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: Sequence[str]) -> bool:
         """True when the body was signed with one of ``secrets`` (constant-time)."""
         ...
 
-    def delivery(self, headers: Mapping[str, str]) -> DeliveryInfo | None:
-        """Topic, delivery id, event id and time; None when a required header is missing."""
+    def delivery(self, headers: Mapping[str, str], body: bytes) -> DeliveryInfo | None:
+        """Topic, inbox key, event id and time of a verified delivery; None when a required
+        header (or body field) is missing."""
         ...
 
     def event(self, topic: str, payload: Any) -> WebhookEvent:
         """The neutral event of a verified payload; ValueError when its shape is wrong."""
+        ...
+
+    def holds(self, source_id: str, code: ShopCode) -> bool:
+        """True when the linked source ``source_id`` holds ``code`` (for events that name
+        codes but no source)."""
         ...

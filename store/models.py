@@ -189,6 +189,8 @@ class Code(Base):
             "status IN ('available', 'assigned', 'quarantined', 'revoked')", name="status"
         ),
         Index("ix_codes_claim", "incentive_id", "status", "id"),
+        # Webhooks that name a code only by its store id (WooCommerce's coupon.deleted).
+        Index("ix_codes_scope_platform_id", "scope", "platform_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

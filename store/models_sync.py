@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -81,6 +82,9 @@ class UsageObservation(Base):
     code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"))
     usage_count: Mapped[int] = mapped_column(Integer)
     observed_at: Mapped[datetime]
+    #: Who used the code as the store records them (ids; e-mails only hashed); NULL when
+    #: the store keeps no such list (Shopify) or nobody did.
+    used_by: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ShopOrder(Base):

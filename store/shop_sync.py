@@ -315,6 +315,17 @@ def mark_gone(tx: Tx, incentive_id: int, scope: str, which: ColumnElement[bool])
     return quarantined, flagged
 
 
+def incentives_of_code_ids(tx: Tx, scope: str, platform_ids: Iterable[str]) -> list[int]:
+    """The incentives whose pools (in ``scope``) hold codes with these store ids."""
+    stmt = (
+        select(Code.incentive_id)
+        .where(Code.scope == scope, Code.platform_id.in_(list(platform_ids)))
+        .distinct()
+        .order_by(Code.incentive_id)
+    )
+    return [int(i) for i in tx.scalars(stmt)]
+
+
 def settle_source(
     tx: Tx,
     incentive_id: int,
@@ -380,11 +391,17 @@ def pool_codes(tx: Tx, incentive_id: int) -> list[tuple[str, str]]:
     return [(c, st) for c, st in tx.execute(stmt.order_by(Code.id)).all()]
 
 
-def record_usage(tx: Tx, observations: Iterable[tuple[int, int, datetime]]) -> int:
-    """Store ``(code_id, usage_count, observed_at)`` observations; returns how many."""
+def record_usage(tx: Tx, observations: Iterable[tuple[int, int, datetime, Sequence[str]]]) -> int:
+    """Store ``(code_id, usage_count, observed_at, used_by)`` observations; returns how many.
+
+    ``used_by`` holds ids or hashed e-mails (the shop adapters never pass raw addresses).
+    """
     stored = 0
     for chunk in chunked(observations):
-        rows = [{"code_id": c, "usage_count": n, "observed_at": at} for c, n, at in chunk]
+        rows = [
+            {"code_id": c, "usage_count": n, "observed_at": at, "used_by": list(by) or None}
+            for c, n, at, by in chunk
+        ]
         tx.execute(insert(UsageObservation), rows)
         stored += len(rows)
     return stored

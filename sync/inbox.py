@@ -24,13 +24,15 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from integrations.ports import OrderWithCodes, Shop, ShopCode, ShopReferenceError
+from integrations.ports import CodeSource, OrderWithCodes, Shop, ShopCode, ShopReferenceError
 from integrations.webhook_ports import (
     CodesAdded,
+    CodesToRecheck,
     OrderChanged,
     OrderRefunded,
     SourceChanged,
     WebhookEvent,
+    WebhookIntake,
 )
 from store import catalog, inbox, shop_links, shop_sync
 from store.db import Database, Tx
@@ -100,8 +102,11 @@ def process_inbox(
 
         for delivery in batch:
             try:
-                event = intakes[delivery.platform].event(delivery.topic, json.loads(delivery.body))
-                note = _apply(db, delivery, event, functools.partial(shop_of, delivery.store_name))
+                intake = intakes[delivery.platform]
+                event = intake.event(delivery.topic, json.loads(delivery.body))
+                note = _apply(
+                    db, delivery, event, functools.partial(shop_of, delivery.store_name), intake
+                )
             except Exception as error:  # noqa: BLE001 - one bad delivery never stops the rest
                 message = safe_message(error)
                 if isinstance(error, KeyError | ValueError):  # our own words on the payload
@@ -144,14 +149,23 @@ NOT_LINKED = "no incentive is linked to this discount"
 
 
 def _apply(
-    db: Database, delivery: inbox.Pending, event: WebhookEvent, shop: Callable[[], Shop]
+    db: Database,
+    delivery: inbox.Pending,
+    event: WebhookEvent,
+    shop: Callable[[], Shop],
+    intake: WebhookIntake,
 ) -> str | None:
     """Apply one event; None when it changed state, else why it did not."""
     store_name = delivery.store_name
     if isinstance(event, OrderChanged | OrderRefunded):
         order = event.order if isinstance(event, OrderChanged) else shop().order(event.order_id)
         return _commit(db, delivery, lambda tx: _orders(tx, store_name, order))
+    if isinstance(event, CodesToRecheck):
+        return _recheck(db, delivery, event, shop)
     target = _target(db, store_name, event.source_ids)
+    if target is None and isinstance(event, CodesAdded) and event.codes:
+        target, held = _holding_target(db, store_name, event.codes, intake)
+        event = CodesAdded(event.source_ids, held)
     if target is None:
         return _commit(db, delivery, lambda tx: NOT_LINKED)
     if isinstance(event, SourceChanged):
@@ -190,7 +204,8 @@ def _add_codes(
     db: Database, delivery: inbox.Pending, target: common.Target, event: CodesAdded
 ) -> str | None:
     rows, _ = pull.checked_rows(target.ref, event.codes)
-    # Codes of a discount last seen unusable arrive quarantined, as a pull stores them.
+    # Codes of a discount last seen unusable arrive quarantined, as a pull stores them;
+    # so do codes the store itself would refuse (trashed, expired, used up).
     source = target.source
     hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
     with sync_run(db, delivery.store_name, "webhook", target.id) as run:
@@ -246,13 +261,72 @@ def _as_codes(codes: tuple[str, ...]) -> Iterator[ShopCode]:
     return (ShopCode(code=code, platform_id="") for code in codes)
 
 
+def _recheck(
+    db: Database, delivery: inbox.Pending, event: CodesToRecheck, shop: Callable[[], Shop]
+) -> str | None:
+    """Codes named by id: read them now; the pool takes their state, absent ones are gone.
+
+    Only the first pool holding one of them is settled (a store id belongs to one code,
+    and a code to one pool of its store).
+    """
+    store_name = delivery.store_name
+    with db.transaction() as tx:
+        holders = shop_sync.incentives_of_code_ids(tx, store_name, event.code_ids)
+        target = _target_of(tx, store_name, holders[0]) if holders else None
+    if target is None:
+        return _commit(db, delivery, lambda tx: NOT_LINKED)
+    lookup = CodeSource(platform_id=event.lookup, title="", status="active", code_count=None)
+    current = tuple(code for page in shop().iter_codes(lookup) for code in page)
+    listed = {code.platform_id for code in current}
+    gone = [code_id for code_id in event.code_ids if code_id not in listed]
+    rows, _ = pull.checked_rows(target.ref, current)
+    source = target.source
+    hold = None if source.usable else shop_sync.SOURCE_UNUSABLE.format(status=source.status)
+    with sync_run(db, store_name, "webhook", target.id) as run:
+
+        def settle(tx: Tx) -> str | None:
+            result = shop_sync.upsert_page(
+                tx,
+                target.id,
+                store_name,
+                run.id,
+                rows,
+                quarantine_reason=hold,
+                holds=pull.holds_of(current),
+                ends_at=pull.ends_of(current, source),
+            )
+            removed = shop_sync.mark_gone(tx, target.id, store_name, Code.platform_id.in_(gone))
+            run.finish(tx, fetched=len(current), stored=result.new)
+            return None if result.new or result.seen or any(removed) else "no pooled code changed"
+
+        return _commit(db, delivery, settle)
+
+
+def _target_of(tx: Tx, store_name: str, incentive_id: int) -> common.Target:
+    link = shop_links.link_of(tx, incentive_id)
+    ref = catalog.incentive_refs(tx, [incentive_id])[incentive_id]
+    return common.Target(incentive_id, ref, store_name, common.source_of(ref, link))
+
+
 def _target(db: Database, store_name: str, source_ids: tuple[str, ...]) -> common.Target | None:
     """The incentive linked to the source (under any spelling of its id), if any."""
     with db.transaction() as tx:
         for source_id in source_ids:
             incentive_id = shop_links.incentive_for_source(tx, store_name, source_id)
             if incentive_id is not None:
-                link = shop_links.link_of(tx, incentive_id)
-                ref = catalog.incentive_refs(tx, [incentive_id])[incentive_id]
-                return common.Target(incentive_id, ref, store_name, common.source_of(ref, link))
+                return _target_of(tx, store_name, incentive_id)
     return None
+
+
+def _holding_target(
+    db: Database, store_name: str, codes: tuple[ShopCode, ...], intake: WebhookIntake
+) -> tuple[common.Target | None, tuple[ShopCode, ...]]:
+    """For codes named without their source: the first linked source (oldest link) that
+    holds the first of them, and those of ``codes`` it holds."""
+    with db.transaction() as tx:
+        for link in shop_links.linked_incentives(tx, store_name):
+            assert link.source_id is not None
+            held = tuple(code for code in codes if intake.holds(link.source_id, code))
+            if held and held[0] == codes[0]:
+                return _target_of(tx, store_name, link.incentive_id), held
+    return None, ()

@@ -177,20 +177,49 @@ class WebhookStore:
         return [secret.reveal() for secret in given if secret is not None]
 
 
-def webhook_intakes() -> dict[str, WebhookIntake]:
-    """The platforms whose webhooks promosync receives, by platform name.
-
-    WooCommerce joins when its intake exists; until then its route answers 404.
-    """
+def _shopify_webhooks() -> WebhookIntake:
     from integrations.shopify.webhooks import ShopifyWebhooks
 
-    return {"shopify": ShopifyWebhooks()}
+    return ShopifyWebhooks()
+
+
+def _woocommerce_webhooks() -> WebhookIntake:
+    from integrations.woocommerce.webhooks import WooWebhooks
+
+    return WooWebhooks()
+
+
+@dataclass(frozen=True)
+class _WebhookSource:
+    """How a config section's deliveries arrive: its platform's intake, and the address
+    (``shop`` / ``url``) its deliveries name it by."""
+
+    intake: Callable[[], WebhookIntake]
+    address: Callable[[Any], str]
+
+
+#: Which intake receives the webhooks of which config section: the one place that knows.
+WEBHOOK_SOURCES: dict[type, _WebhookSource] = {
+    ShopifyShopConfig: _WebhookSource(_shopify_webhooks, lambda section: section.shop),
+    WooShopConfig: _WebhookSource(_woocommerce_webhooks, lambda section: section.url),
+}
+
+
+def webhook_intakes() -> dict[str, WebhookIntake]:
+    """The platforms whose webhooks promosync receives, by platform name."""
+    intakes = (source.intake() for source in WEBHOOK_SOURCES.values())
+    return {intake.platform: intake for intake in intakes}
 
 
 def webhook_stores(config: Config, platform: str) -> dict[str, WebhookStore]:
     """The configured stores of ``platform``, by the identity their deliveries carry."""
     found: dict[str, WebhookStore] = {}
     for name, section in config.stores.items():
-        if isinstance(section, ShopifyShopConfig) and platform == "shopify":
-            found[section.shop] = WebhookStore(name, section)
+        source = WEBHOOK_SOURCES[type(section)]
+        intake = source.intake()
+        if intake.platform != platform:
+            continue
+        identity = intake.identity(source.address(section))
+        if identity is not None:
+            found[identity] = WebhookStore(name, section)
     return found

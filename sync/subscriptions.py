@@ -24,8 +24,9 @@ class MissingScopes(UsageError):
     def __init__(self, store_name: str, missing: frozenset[str]) -> None:
         super().__init__(
             f"Store '{store_name}' has not granted {', '.join(sorted(missing))}: grant "
-            f"{'it' if len(missing) == 1 else 'them'} to the app in the store admin and "
-            f"reinstall, then subscribe again (nothing was subscribed)"
+            f"{'it' if len(missing) == 1 else 'them'} in the store admin (Shopify: the app's "
+            f"access scopes, then reinstall; WooCommerce: a key with Read/Write permission), "
+            f"then subscribe again (nothing was subscribed)"
         )
 
 

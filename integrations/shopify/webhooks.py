@@ -71,6 +71,15 @@ class ShopifyWebhooks:
     platform = PLATFORM
     topics = TOPICS
 
+    def identity(self, address: str) -> str | None:
+        try:
+            return normalize_shop(address)
+        except ValueError:
+            return None
+
+    def is_ping(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        return False  # Shopify sends no unsigned test deliveries
+
     def shop_of(self, headers: Mapping[str, str]) -> str | None:
         value = headers.get(SHOP_HEADER)
         if not value:
@@ -90,7 +99,7 @@ class ShopifyWebhooks:
             matched |= hmac.compare_digest(sign(body, secret).encode(), given)
         return matched
 
-    def delivery(self, headers: Mapping[str, str]) -> DeliveryInfo | None:
+    def delivery(self, headers: Mapping[str, str], body: bytes) -> DeliveryInfo | None:
         topic, webhook_id = headers.get(TOPIC_HEADER), headers.get(WEBHOOK_ID_HEADER)
         if not topic or not webhook_id:
             return None
@@ -117,6 +126,9 @@ class ShopifyWebhooks:
         if topic == REFUND_CREATED:
             return OrderRefunded(_gid("Order", payload.get("order_id")))
         raise ValueError(f"topic {topic!r} is not one promosync applies")
+
+    def holds(self, source_id: str, code: ShopCode) -> bool:
+        return False  # every Shopify code event names its discount
 
 
 def _gid(kind: str, value: object) -> str:

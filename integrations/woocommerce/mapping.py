@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -77,6 +78,26 @@ def shop_code(coupon: Mapping[str, Any], now: datetime) -> ShopCode:
         usage_count=int(coupon.get("usage_count") or 0),
         unusable=unusable(coupon, now),
     )
+
+
+def used_by(coupon: Mapping[str, Any]) -> tuple[str, ...]:
+    """The coupon's ``used_by``, one entry per use: user ids as given, guests' billing
+    e-mails as the SHA-256 hex of the trimmed, lower-cased address (never stored raw).
+
+    ASSUMPTION: an entry with ``@`` is an e-mail (WooCommerce records the billing e-mail
+    for guests, the user id otherwise); anything else is an id.
+    """
+    entries = coupon.get("used_by") or ()
+    if not isinstance(entries, list):
+        return ()
+    return tuple(_user_key(str(entry)) for entry in entries if str(entry).strip())
+
+
+def _user_key(entry: str) -> str:
+    entry = entry.strip()
+    if "@" not in entry:
+        return entry
+    return hashlib.sha256(entry.lower().encode()).hexdigest()
 
 
 def template_settings(coupon: Mapping[str, Any]) -> dict[str, Any]:

@@ -230,8 +230,13 @@ class WooShop:
 
     def usage(self, source: CodeSource, codes: Iterable[str]) -> Iterator[UsageObservation]:
         """``usage_count`` of each named coupon of the source (named as the caller spells it)."""
-        for name, found in self._find(self._parse(source), codes):
-            yield UsageObservation(name, found.usage_count or 0, self._now())
+        for name, coupon in self._find(self._parse(source), codes):
+            yield UsageObservation(
+                name,
+                int(coupon.get("usage_count") or 0),
+                self._now(),
+                used_by=mapping.used_by(coupon),
+            )
 
     def iter_orders(self, since: datetime, codes: Iterable[str] = ()) -> Iterator[OrderWithCodes]:
         """Orders modified after ``since`` with coupon lines (optionally using one of ``codes``).
@@ -295,7 +300,7 @@ class WooShop:
         log.info("trashing %d of %d named coupons", len(found), len(codes))
         for coupon in found:
             try:
-                self.client.request("DELETE", f"/coupons/{coupon.platform_id}", "TrashCoupon")
+                self.client.request("DELETE", f"/coupons/{coupon['id']}", "TrashCoupon")
             except RequestRejected as error:
                 if error.code != ALREADY_TRASHED and error.code not in INVALID_IDS:
                     raise
@@ -373,17 +378,18 @@ class WooShop:
                 and (source.prefix is None or source.matches(str(coupon.get("code", ""))))
             ]
 
-    def _find(self, source: WooSource, codes: Iterable[str]) -> Iterator[tuple[str, ShopCode]]:
-        """(caller's spelling, coupon) for each named code in the source."""
+    def _find(
+        self, source: WooSource, codes: Iterable[str]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(caller's spelling, coupon JSON) for each named code in the source."""
         wanted = {code.casefold(): code for code in codes}
         if not wanted:
             return
         for page in self.coupon_pages(source):
-            now = self._now()
             for coupon in page:
                 name = wanted.pop(str(coupon.get("code", "")).casefold(), None)
                 if name is not None:
-                    yield name, mapping.shop_code(coupon, now)
+                    yield name, coupon
             if not wanted:
                 return
 

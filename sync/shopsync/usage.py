@@ -45,12 +45,12 @@ def refresh_usage(
             for seen in shop.usage(target.source, [c.code for c in assigned]):
                 code_id = released.get(normalize_code(seen.code))
                 if code_id is not None:
-                    observations.append((code_id, seen.usage_count, seen.observed_at))
+                    observations.append((code_id, seen.usage_count, seen.observed_at, seen.used_by))
         run.count(fetched=len(observations))
         with db.transaction() as tx:
             stored = shop_sync.record_usage(tx, observations)
             run.finish(tx, stored=stored)
     progress(len(observations))
     return UsageResult(
-        target.ref, len(assigned), len(observations), sum(1 for _, n, _ in observations if n > 0)
+        target.ref, len(assigned), len(observations), sum(1 for _, n, _, _ in observations if n > 0)
     )

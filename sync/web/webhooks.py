@@ -9,7 +9,9 @@ promosync applies is inserted once per delivery id (deliveries arriving together
 share a transaction: :mod:`sync.inbox_writer`) and answered once committed; the
 inbox processor (:func:`sync.inbox.process_inbox`) applies it later.
 
-A platform without an intake (:func:`sync.shops.webhook_intakes`) answers 404.
+A platform without an intake (:func:`sync.shops.webhook_intakes`) answers 404. An
+unsigned test delivery the platform expects 200 for (WooCommerce's creation ping,
+``webhook_id=N``) is answered 200 and stores nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ def routes(context: WebContext) -> list[BaseRoute]:
             body = await _read_capped(request, MAX_BODY_BYTES)
         except _TooLarge:
             return _refuse(platform, 413, "body too large", f"over {MAX_BODY_BYTES} bytes")
+        if intake.is_ping(body, request.headers):
+            metrics.WEBHOOKS.labels(platform, "ping").inc()
+            return JSONResponse({"status": "ping"})
         shop = intake.shop_of(request.headers)
         store = stores[platform].get(shop or "")
         if store is None:
@@ -68,7 +73,7 @@ def routes(context: WebContext) -> list[BaseRoute]:
             return _refuse(platform, 401, "no webhook secret", f"store '{store.name}'")
         if not intake.verify(body, request.headers, secrets):
             return _refuse(platform, 401, "bad signature", f"store '{store.name}'")
-        info = intake.delivery(request.headers)
+        info = intake.delivery(request.headers, body)
         if info is None or len(info.delivery_id) > MAX_DELIVERY_ID_LENGTH:
             return _refuse(platform, 400, "malformed", f"store '{store.name}': delivery headers")
         if info.topic not in intake.topics:

@@ -53,7 +53,7 @@ def test_store_functions_take_70000_items_on_both_databases(db: Database) -> Non
         assert len(shop_sync.pooled_norms(tx, STORE, norms)) == MANY
         code_ids = list(tx.scalars(select(Code.id)))
         observed = code_ids[:: MANY // 100]
-        assert shop_sync.record_usage(tx, [(c, 0, utcnow()) for c in observed]) == len(observed)
+        assert shop_sync.record_usage(tx, [(c, 0, utcnow(), ()) for c in observed]) == len(observed)
         # The report reads usage per campaign (a subquery, no list of code ids).
         campaign_id = lookup.campaign(tx, "summer").id
         assert set(reporting.latest_usage_counts(tx, campaign_id)) == set(observed)

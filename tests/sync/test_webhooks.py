@@ -212,7 +212,7 @@ def test_deliveries_signed_with_the_new_secret_pass_during_a_rotation(
 def test_other_methods_and_platforms_are_refused(served: tuple[ShopifyShop, Config, str]) -> None:
     _, _, base = served
     assert httpx.get(f"{base}/webhooks/shopify").status_code == 405
-    assert httpx.post(f"{base}/webhooks/woocommerce", content=b"{}").status_code == 404
+    assert httpx.post(f"{base}/webhooks/magento", content=b"{}").status_code == 404
 
 
 def test_orders_paid_from_the_local_shopify_reaches_the_report_once(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -15,6 +17,7 @@ from integrations.woocommerce.shop import BATCH_LIMIT, WooShop
 from store import shop_requests
 from store.db import Database
 from store.models import Code
+from store.models_sync import UsageObservation
 from sync import codes, creators, moves, reports
 from sync.codes_input import normalize_code
 from sync.errors import OutOfCodes
@@ -201,11 +204,18 @@ def test_usage_count_is_kept_as_observations(
     pull.pull(db, store, target)
     (handle,) = builders.add_creators(db, "summer", 1)
     code = moves.move(db, "summer", handle, "pre_payment").released[0].code
-    shop.place_order([code.upper()], "40.00")
+    shop.place_order([code.upper()], "40.00", billing_email=" Guest@Example.com")
+    shop.place_order([code], "40.00", customer_id=42)
 
     result = usage.refresh_usage(db, store, target)
 
     assert (result.codes, result.observed, result.redeemed) == (1, 1, 1)
+    with db.transaction() as tx:
+        (observed,) = tx.scalars(select(UsageObservation)).all()
+    # The guest's e-mail only hashed (trimmed, lower-cased), the customer's id as given.
+    hashed = hashlib.sha256(b"guest@example.com").hexdigest()
+    assert (observed.usage_count, observed.used_by) == (2, [hashed, "42"])
+    assert "guest" not in json.dumps(observed.used_by).lower()
 
 
 def test_orders_count_only_paid_ones_refunds_reduce_revenue_and_currency_is_kept(
