@@ -9,6 +9,9 @@ time from the headers, and turns a verified payload into one of the neutral
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,3 +126,21 @@ class WebhookIntake(Protocol):
         """True when the linked source ``source_id`` holds ``code`` (for events that name
         codes but no source)."""
         ...
+
+
+def body_signature(body: bytes, secret: str) -> str:
+    """Base64 HMAC-SHA256 of a raw body: how Shopify and WooCommerce both sign deliveries."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signed_by_any(body: bytes, given: str | None, secrets: Sequence[str]) -> bool:
+    """Whether ``given`` is ``body``'s signature under one of ``secrets`` (constant time).
+
+    Every secret is tried (no early exit), so timing says nothing about which matched.
+    """
+    if not given:
+        return False
+    matched = False
+    for secret in secrets:
+        matched |= hmac.compare_digest(body_signature(body, secret).encode(), given.encode())
+    return matched
