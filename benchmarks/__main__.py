@@ -6,11 +6,11 @@ import argparse
 import sys
 from dataclasses import replace
 
-from benchmarks import job_lock, messages, pool, shopify_pull, webhooks, woo_pull
+from benchmarks import job_lock, messages, pool, shopify_pull, webhooks, woo_pull, worker_fleet
 from benchmarks.harness import Row
 
 #: Suites run after the pool's, in this order; each has ``BENCHMARKS`` and ``run(quick, only)``.
-SUITES = (shopify_pull, job_lock, woo_pull, webhooks, messages)
+SUITES = (shopify_pull, job_lock, woo_pull, webhooks, messages, worker_fleet)
 COLUMNS = ("benchmark", "median", "target", "met", "runs", "detail")
 
 
