@@ -47,6 +47,7 @@ from store.models_sync import SyncRun
 from sync import campaigns, incentives
 from sync import config as config_module
 from sync.shopsync import link, status
+from sync.worker.clock import period_of
 from sync.worker.stopping import StopFlag
 from sync.worker.table import Call, keys
 
@@ -206,6 +207,25 @@ def finished_jobs(db: Database, since: datetime, until: datetime) -> int:
     return int(count or 0)
 
 
+def pull_lags(db: Database, since: datetime, until: datetime, interval: int) -> list[float]:
+    """Seconds from each pull's tick (the start of its period) to its end: how long the
+    burst of jobs due at one tick takes to reach a shop."""
+    with db.transaction() as tx:
+        rows = tx.execute(
+            select(SyncRun.started_at, SyncRun.finished_at).where(
+                SyncRun.kind == "pull",
+                SyncRun.status == "ok",
+                SyncRun.finished_at >= since,
+                SyncRun.finished_at < until,
+            )
+        ).all()
+    lags = []
+    for started_at, finished_at in rows:
+        tick = period_of(started_at.timestamp(), interval)
+        lags.append(finished_at.timestamp() - tick)
+    return lags
+
+
 def connections(db: Database) -> int:
     """Connections open to this database now (workers, queue listeners, this process)."""
     with db.connect() as connection:
@@ -271,6 +291,7 @@ class Phase:
     seconds: float
     cpu: float
     max_connections: int
+    lags: list[float]
     loop_cpu_per_job: float
 
     @property
@@ -307,6 +328,7 @@ def phase(db_url: str, fleet: Fleet, count: int, sizes: Sizes, work: Path) -> Ph
             cpu_after = sum(cpu_seconds(c.pid) for c in children)
             until, seconds = utcnow(), time.monotonic() - started
         jobs = finished_jobs(db, since, until)
+        lags = pull_lags(db, since, until, sizes.interval)
     finally:
         db.dispose()
     loop = _run_loop(fleet, sizes.loop_jobs)
@@ -318,6 +340,7 @@ def phase(db_url: str, fleet: Fleet, count: int, sizes: Sizes, work: Path) -> Ph
         seconds,
         cpu_after - cpu_before,
         most,
+        lags,
         float(loop["cpu"]) / int(loop["jobs"]),
     )
 
@@ -393,7 +416,9 @@ def _row(result: Phase, sizes: Sizes) -> Row:
         p99 < sizes.interval,
         1,
         f"max {_seconds(max(result.staleness))}, {len(result.staleness):,} samples over "
-        f"{result.seconds:.0f} s after {sizes.warmup:.0f} s warm-up; demand {demand:.1f} "
+        f"{result.seconds:.0f} s after {sizes.warmup:.0f} s warm-up; a pull ends "
+        f"{_seconds(percentile(result.lags, 0.5))} (p50), {_seconds(max(result.lags))} (max) "
+        f"after its tick; demand {demand:.1f} "
         f"jobs/s; {result.jobs:,} jobs, {result.cpu:.1f} CPU s; "
         f"<= {result.max_connections} PG connections; never pulled {result.never_pulled}; "
         f"load {os.getloadavg()[0]:.1f}",
