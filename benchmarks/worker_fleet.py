@@ -197,14 +197,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
 
 
-def finished_jobs(db: Database, since: datetime, until: datetime) -> int:
+def finished_jobs(db: Database, since: datetime, until: datetime) -> tuple[int, int]:
+    """Runs (sync_runs rows) that ended in the window: all of them, and the failed ones."""
     with db.transaction() as tx:
-        count = tx.scalar(
-            select(func.count())
-            .select_from(SyncRun)
+        rows = tx.execute(
+            select(SyncRun.status, func.count())
             .where(SyncRun.finished_at >= since, SyncRun.finished_at < until)
-        )
-    return int(count or 0)
+            .group_by(SyncRun.status)
+        ).all()
+    counts = {str(status): int(n) for status, n in rows}
+    return sum(counts.values()), counts.get("failed", 0)
 
 
 def pull_lags(db: Database, since: datetime, until: datetime, interval: int) -> list[float]:
@@ -288,6 +290,7 @@ class Phase:
     staleness: list[float]
     never_pulled: int
     jobs: int
+    failed: int
     seconds: float
     cpu: float
     max_connections: int
@@ -327,7 +330,7 @@ def phase(db_url: str, fleet: Fleet, count: int, sizes: Sizes, work: Path) -> Ph
                 time.sleep(sizes.sample_every)
             cpu_after = sum(cpu_seconds(c.pid) for c in children)
             until, seconds = utcnow(), time.monotonic() - started
-        jobs = finished_jobs(db, since, until)
+        jobs, failed = finished_jobs(db, since, until)
         lags = pull_lags(db, since, until, sizes.interval)
     finally:
         db.dispose()
@@ -337,6 +340,7 @@ def phase(db_url: str, fleet: Fleet, count: int, sizes: Sizes, work: Path) -> Ph
         samples,
         never,
         jobs,
+        failed,
         seconds,
         cpu_after - cpu_before,
         most,
@@ -419,7 +423,7 @@ def _row(result: Phase, sizes: Sizes) -> Row:
         f"{result.seconds:.0f} s after {sizes.warmup:.0f} s warm-up; a pull ends "
         f"{_seconds(percentile(result.lags, 0.5))} (p50), {_seconds(max(result.lags))} (max) "
         f"after its tick; demand {demand:.1f} "
-        f"jobs/s; {result.jobs:,} jobs, {result.cpu:.1f} CPU s; "
+        f"jobs/s; {result.jobs:,} jobs ({result.failed} failed), {result.cpu:.1f} CPU s; "
         f"<= {result.max_connections} PG connections; never pulled {result.never_pulled}; "
         f"load {os.getloadavg()[0]:.1f}",
     )
