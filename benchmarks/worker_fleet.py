@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import subprocess
@@ -443,6 +444,10 @@ def fleet_rows(sizes: Sizes, work: Path) -> list[Row]:
             )
             for n in sizes.workers
         ]
+    # job_status first reaps the runs of dead processes; sampled every few seconds beside
+    # busy workers, its warning also counts runs that ended between its read and its lock
+    # (its update leaves those alone): quiet here, noted in the README.
+    logging.getLogger("sync.shopsync.runs").setLevel(logging.ERROR)
     rows = []
     with ExitStack() as stack:
         url = stack.enter_context(
