@@ -224,6 +224,7 @@ def pull_lags(db: Database, since: datetime, until: datetime, interval: int) -> 
         ).all()
     lags = []
     for started_at, finished_at in rows:
+        assert finished_at is not None  # selected by it
         tick = period_of(started_at.timestamp(), interval)
         lags.append(finished_at.timestamp() - tick)
     return lags
@@ -346,14 +347,14 @@ def phase(db_url: str, fleet: Fleet, count: int, sizes: Sizes, work: Path) -> Ph
         cpu_after - cpu_before,
         most,
         lags,
-        float(loop["cpu"]) / int(loop["jobs"]),
+        loop["cpu"] / loop["jobs"],
     )
 
 
 # --- the bare baseline: the same job bodies in a plain loop ---------------------------------
 
 
-def child_loop(config_path: str, jobs: int) -> dict[str, object]:
+def child_loop(config_path: str, jobs: int) -> dict[str, float]:
     """Run ``jobs`` periodic jobs (pull, usage, orders; shop by shop) one after another."""
     config = config_module.load(config_path)
     db = Database(config.database_url)
@@ -371,7 +372,7 @@ def child_loop(config_path: str, jobs: int) -> dict[str, object]:
     return {"jobs": len(chosen), "cpu": cpu}
 
 
-def _run_loop(fleet: Fleet, jobs: int) -> dict[str, object]:
+def _run_loop(fleet: Fleet, jobs: int) -> dict[str, float]:
     completed = subprocess.run(
         [
             sys.executable,
@@ -389,7 +390,7 @@ def _run_loop(fleet: Fleet, jobs: int) -> dict[str, object]:
     )
     if completed.returncode != 0:
         raise RuntimeError(f"bare loop failed:\n{completed.stderr[-3_000:]}")
-    report: dict[str, object] = json.loads(completed.stdout)
+    report: dict[str, float] = json.loads(completed.stdout)
     return report
 
 
