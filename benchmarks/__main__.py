@@ -6,12 +6,21 @@ import argparse
 import sys
 from dataclasses import replace
 
-from benchmarks import job_lock, messages, pool, refill, shopify_pull, webhooks, woo_pull
+from benchmarks import (
+    job_lock,
+    messages,
+    pool,
+    refill,
+    shopify_pull,
+    webhooks,
+    woo_pull,
+    worker_fleet,
+)
 from benchmarks.harness import Row
 
 #: Suites run after the pool's, in this order; each has ``BENCHMARKS`` and ``run(quick, only)``
 #: (and ``ROWS`` when it prints more than one row per benchmark).
-SUITES = (shopify_pull, job_lock, woo_pull, webhooks, messages, refill)
+SUITES = (shopify_pull, job_lock, woo_pull, webhooks, messages, refill, worker_fleet)
 COLUMNS = ("benchmark", "median", "target", "met", "runs", "detail")
 
 

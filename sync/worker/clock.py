@@ -1,8 +1,11 @@
 """APScheduler as the clock: one interval job per (periodic job, key), on the wall clock.
 
-Every interval is aligned to multiples of its length since a fixed epoch, so all
-workers tick at the same instants and a tick is named by the start of its period
-(:func:`period_of`). Each key also ticks once at start-up (its current period),
+Every interval is aligned to multiples of its length since a fixed epoch, shifted
+by an offset that a stable hash of the key gives (:func:`offset_of`): all workers tick
+at the same instants for one key, while the keys' ticks spread over the interval
+instead of all falling due at once (200 shops' jobs in one burst kept the last shop
+waiting for most of an interval). A tick is named by the start of its period
+(:func:`tick_of`). Each key also ticks once at start-up (its current period),
 so a freshly started worker does not wait a whole interval. The set of keys is
 re-read every :data:`REFRESH_EVERY` seconds: an incentive linked while the
 worker runs is picked up without a restart.
@@ -10,9 +13,10 @@ worker runs is picked up without a restart.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -35,9 +39,22 @@ JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_g
 OnDue = Callable[[Periodic, JobKey], Any]
 
 
-def period_of(now: float, every: float) -> int:
-    """The start (Unix seconds) of the period of length ``every`` holding ``now``."""
-    return int(now // every * every)
+def period_of(now: float, every: float, offset: float = 0.0) -> int:
+    """The start (Unix seconds) of the period of length ``every`` holding ``now``, the
+    periods starting ``offset`` seconds after multiples of ``every``."""
+    return int((now - offset) // every * every + offset)
+
+
+def offset_of(name: str, every: float) -> int:
+    """Where in its interval the key ``name`` ticks: whole seconds from a stable hash
+    (the same in every worker process, unlike :func:`hash`)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % max(int(every), 1)
+
+
+def tick_of(name: str, now: float, every: float) -> int:
+    """The tick of key ``name`` that holds ``now``: the name of its current period."""
+    return period_of(now, every, offset_of(name, every))
 
 
 class Planner:
@@ -74,11 +91,11 @@ class Planner:
         for job_id, (periodic, key) in wanted.items():
             if job_id in self.scheduled:
                 continue
+            every = periodic.interval(self.config)
+            start = EPOCH + timedelta(seconds=offset_of(job_id, every))
             self.scheduler.add_job(
                 self.on_due,
-                IntervalTrigger(
-                    seconds=periodic.interval(self.config), start_date=EPOCH, timezone=UTC
-                ),
+                IntervalTrigger(seconds=every, start_date=start, timezone=UTC),
                 args=(periodic, key),
                 id=job_id,
                 name=key.describe(),

@@ -40,7 +40,7 @@ from sync.config import Config
 from sync.errors import UsageError
 from sync.shops import ShopUnavailable
 from sync.shopsync.runs import owner_of_this_process
-from sync.worker.clock import EPOCH, JOB_DEFAULTS, Planner, period_of
+from sync.worker.clock import EPOCH, JOB_DEFAULTS, Planner, period_of, tick_of
 from sync.worker.execute import execute, explain
 from sync.worker.stopping import StopFlag, Stopped
 from sync.worker.table import BY_NAME, JobKey, Periodic
@@ -125,7 +125,7 @@ def build_app(db: Database, config: Config, stop: StopFlag) -> App:
 
 async def defer(app: App, periodic: Periodic, key: JobKey, every: float) -> None:
     """Defer ``key``'s job for the current period, unless some worker already did."""
-    tick = period_of(time.time(), every)
+    tick = tick_of(key.lock, time.time(), every)
     kwargs: dict[str, Any] = {
         "job": key.job,
         "store": key.store,
