@@ -49,8 +49,7 @@ def group() -> None:
 @click.option(
     "--send-on",
     metavar="STAGE|EVENT",
-    help="Send automatically when a creator enters the stage, or on code.expiring / "
-    "code.reissued.",
+    help="Send automatically when a creator enters the stage, or on code.expiring / code.reissued.",
 )
 @pass_app
 def add(
