@@ -104,11 +104,19 @@ def test_expiry_check_enqueues_the_template_once_with_the_held_code(
     db: Database, shop: SandboxShop, store: ShopifyShop
 ) -> None:
     code, (discount, target) = _released(db, shop, store, ends_at=utcnow() + timedelta(days=30))
-    _template(db, "expiring", "code.expiring")
+    templates.add(
+        db,
+        "summer",
+        "expiring",
+        subject="Use it soon",
+        body_text="expiring: use {{promo_code}} by {{promo_code_ends}}",
+        send_on="code.expiring",
+    )
     _template(db, "reissued", "code.reissued")  # another event: not sent here
     assert expiry.expiry_check(db, Config()).messages == 0
 
-    shop.set_ends_at(discount, utcnow() + timedelta(days=2))
+    ends = utcnow() + timedelta(days=2)
+    shop.set_ends_at(discount, ends)
     pull.pull(db, store, target)
 
     first = expiry.expiry_check(db, Config())
@@ -118,7 +126,7 @@ def test_expiry_check_enqueues_the_template_once_with_the_held_code(
     (message,) = _outbox(db)
     assert message.template_name == "expiring" and message.status == QUEUED
     assert message.recipient == "maya@example.com"
-    assert message.body_text == f"expiring: use {code} now"
+    assert message.body_text == f"expiring: use {code} by {ends:%Y-%m-%d}"
     assert message.trigger == "event:code.expiring"
 
 
