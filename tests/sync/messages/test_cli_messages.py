@@ -110,7 +110,7 @@ def test_send_on_takes_a_code_event_and_refuses_anything_else(
     assert run("messages", "list", "summer", "--json")[1].strip() == "[]"
 
     status, out, _ = run(*add, "body.txt", "--send-on", "code.reissued")
-    assert status == 0 and "sent on code.reissued" in out and "Warning" not in out
+    assert status == 0 and "sent on code.reissued" in out and "warning" not in out
     status, out, _ = run(
         "messages", "check", "summer", "--template", "{{promo_code}}", "--send-on", "code.expiring"
     )
