@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from store.db import Database, Tx
 from store.models import Assignment, Code, utcnow
 from store.models_messages import QUEUED, OutboxMessage
 from sync import creators, expiry, leaks, messages, moves, outbox, policies, templates
+from sync.cli.main import main
 from sync.config import Config
 from sync.errors import UsageError
 from sync.shopsync import orders, pull
@@ -101,7 +103,13 @@ def test_an_event_template_gets_no_blank_at_stage_warning(db: Database) -> None:
 
 
 def test_expiry_check_enqueues_the_template_once_with_the_held_code(
-    db: Database, shop: SandboxShop, store: ShopifyShop
+    db: Database,
+    db_url: str,
+    shop: SandboxShop,
+    store: ShopifyShop,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     code, (discount, target) = _released(db, shop, store, ends_at=utcnow() + timedelta(days=30))
     templates.add(
@@ -119,10 +127,15 @@ def test_expiry_check_enqueues_the_template_once_with_the_held_code(
     shop.set_ends_at(discount, ends)
     pull.pull(db, store, target)
 
-    first = expiry.expiry_check(db, Config())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PROMOSYNC_CONFIG", raising=False)
+    capsys.readouterr()
+    assert main(["--db", db_url, "sync", "expiry"]) == 0
+    said = capsys.readouterr().out
     again = expiry.expiry_check(db, Config())
 
-    assert (first.warned, first.messages, again.warned, again.messages) == (1, 1, 0, 0)
+    assert "1 creator newly warned about expiring codes. 1 message queued." in said
+    assert (again.warned, again.messages) == (0, 0)
     (message,) = _outbox(db)
     assert message.template_name == "expiring" and message.status == QUEUED
     assert message.recipient == "maya@example.com"
