@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -235,3 +236,13 @@ def all_incentives(tx: Tx) -> list[tuple[Campaign, Incentive]]:
         .order_by(Campaign.created_at, Campaign.id, Incentive.id)
     )
     return [(c, i) for c, i in tx.execute(stmt).all()]
+
+
+def code_ends_at(tx: Tx, campaign_key: str, incentive_key: str, code: str) -> datetime | None:
+    """When a code of the campaign's incentive stops working (None: no end date known)."""
+    return tx.scalars(
+        select(Code.ends_at)
+        .join(Incentive, Incentive.id == Code.incentive_id)
+        .join(Campaign, Campaign.id == Incentive.campaign_id)
+        .where(Campaign.key == campaign_key, Incentive.key == incentive_key, Code.code == code)
+    ).first()

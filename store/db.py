@@ -224,9 +224,9 @@ CONSTRAINT_MEANINGS = {
         "Another command saved a template of the same name in the campaign at the same moment; "
         + _AGAIN
     ),
-    "uq_outbox_template_id_creator_id": (
+    "uq_outbox_template_id_creator_id_once_key": (
         "Another command queued the same message for the creator at the same moment (each "
-        "creator gets a template's message once); " + _AGAIN
+        "creator gets a template's message once, or once per code for a code event); " + _AGAIN
     ),
     "uq_workflow_stages_campaign_id_key": (
         "Another command changed the campaign's stages at the same moment; " + _AGAIN

@@ -46,6 +46,15 @@ def sent_on(tx: Tx, campaign_id: int, stages: Collection[str]) -> Sequence[Messa
     ).all()
 
 
+def sent_on_event(tx: Tx, campaign_id: int, event: str) -> Sequence[MessageTemplate]:
+    """The campaign's templates sent automatically when ``event`` happens to a creator."""
+    return tx.scalars(
+        select(MessageTemplate)
+        .where(MessageTemplate.campaign_id == campaign_id, MessageTemplate.send_on == event)
+        .order_by(MessageTemplate.id)
+    ).all()
+
+
 def remove(tx: Tx, template: MessageTemplate) -> int:
     """Delete the template and its messages still queued; returns how many were dropped.
 

@@ -3,8 +3,11 @@
 Invariants held by the database, not by Python:
 
 - a template name is unique in its campaign (``uq_message_templates_campaign_id_name``);
-- at most one message per (template, creator), ever (``uq_outbox_template_id_creator_id``):
-  replays, retries and concurrent workers insert with ``ON CONFLICT DO NOTHING``;
+- at most one message per (template, creator, ``once_key``), ever
+  (``uq_outbox_template_id_creator_id_once_key``): replays, retries and concurrent workers
+  insert with ``ON CONFLICT DO NOTHING``. ``once_key`` is ``''`` for stage and manual sends
+  (so once per template and creator) and ``code:<id>`` for a message sent on a code event
+  (``code.expiring``, ``code.reissued``): once per code, so a later code's event sends again;
 - a message has one of the statuses below (``ck_outbox_status``).
 
 Outbox statuses::
@@ -50,7 +53,9 @@ class MessageTemplate(Base):
     subject: Mapped[str] = mapped_column(String(MAX_SUBJECT_LENGTH))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
-    # Entering this stage (or moving past it) enqueues the message; None: manual only.
+    # Entering this stage (or moving past it) enqueues the message, or this code event
+    # (``code.expiring``, ``code.reissued``: event names hold a dot, stage names never do);
+    # None: manual only.
     send_on: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -65,7 +70,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("template_id", "creator_id"),
+        UniqueConstraint("template_id", "creator_id", "once_key"),
         CheckConstraint(
             "status IN (" + ", ".join(f"'{s}'" for s in OUTBOX_STATUSES) + ")", name="status"
         ),
@@ -80,7 +85,10 @@ class OutboxMessage(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
     template_name: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
-    trigger: Mapped[str] = mapped_column(String(48))  # "stage:pre_payment" or "manual"
+    # "stage:pre_payment", "event:code.reissued" or "manual"
+    trigger: Mapped[str] = mapped_column(String(48))
+    # What the message is once about beside (template, creator): '' or "code:<id>".
+    once_key: Mapped[str] = mapped_column(String(48), default="", server_default="")
     recipient: Mapped[str | None] = mapped_column(String(MAX_EMAIL_LENGTH))
     recipient_name: Mapped[str | None] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(Text)

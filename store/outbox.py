@@ -10,8 +10,8 @@ Claiming (several workers, on any number of machines):
 - every later write names the worker (``claimed_by``) and the status it expects, so a
   worker whose lease ran out and whose message was taken over changes nothing.
 
-Enqueue inserts with ``ON CONFLICT DO NOTHING`` on (template, creator): a replayed move,
-a retried transaction or a second worker adds nothing.
+Enqueue inserts with ``ON CONFLICT DO NOTHING`` on (template, creator, once_key): a
+replayed move or event, a retried transaction or a second worker adds nothing.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def enqueue(tx: Tx, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def enqueue_one(tx: Tx, row: dict[str, Any]) -> bool:
-    """Insert one message unless its (template, creator) is in the outbox; True if inserted.
+    """Insert one message unless its (template, creator, once_key) is in the outbox; True if
+    inserted (``once_key`` defaults to '', the key of stage and manual sends).
 
     A concurrent transaction inserting the same pair makes this one wait for it, then skip.
     """
@@ -61,10 +62,10 @@ def enqueue_one(tx: Tx, row: dict[str, Any]) -> bool:
     ]
     statement = (
         insert(_OUTBOX)
-        .on_conflict_do_nothing(index_elements=["template_id", "creator_id"])
+        .on_conflict_do_nothing(index_elements=["template_id", "creator_id", "once_key"])
         .returning(_OUTBOX.c.id)
     )
-    return tx.execute(statement, row).first() is not None
+    return tx.execute(statement, {"once_key": "", **row}).first() is not None
 
 
 def recipients_of(tx: Tx, template_id: int, creator_ids: Collection[int]) -> set[int]:

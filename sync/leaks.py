@@ -19,7 +19,9 @@ twice or on two workers records it once) and raises ``code.leaked``. The incenti
   code in the store (idempotent: a code already gone is ignored), then swaps the creator's
   assignment to the replacement and marks the old code revoked, in one transaction that
   re-checks the leak's state under its row lock. A crash at any point leaves the intent for
-  the next run, which picks up where it stopped; the swap happens exactly once.
+  the next run, which picks up where it stopped; the swap happens exactly once. The
+  templates sent on ``code.reissued`` are enqueued in the swap's transaction, showing the
+  new code (:func:`sync.outbox.enqueue_on_event`), so they too are sent exactly once.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import datetime, timedelta
 from store import catalog, events, leaks, moving, shop_links
 from store.db import Database, Tx
 from store.models import Incentive, utcnow
-from sync import alerts, metrics, policies
+from sync import alerts, metrics, outbox, policies
 from sync.config import Config
 from sync.refill import ShopOpener, default_opener
 from sync.shopsync import common
@@ -144,7 +146,7 @@ def _detect_in(tx: Tx, incentive_id: int, now: datetime) -> int:
 
 
 def respond_to_leaks(
-    db: Database, opener: ShopOpener, now: datetime | None = None
+    db: Database, opener: ShopOpener, now: datetime | None = None, config: Config | None = None
 ) -> tuple[int, int]:
     """Carry out pending ``disable_and_reissue`` responses; (reissued, still waiting)."""
     owner = events.default_actor()
@@ -157,7 +159,7 @@ def respond_to_leaks(
             if not leaks.take_lease(tx, leak_id, REISSUE_PENDING, owner, at, at + LEASE):
                 continue  # settled, or another worker is on it
         try:
-            done = _reissue(db, opener, leak_id, owner, at)
+            done = _reissue(db, opener, leak_id, owner, at, config)
         except Exception as failure:  # noqa: BLE001 - left pending for the next run
             log.warning("reissue of leaked code (leak %d) failed: %s", leak_id, failure)
             done = False
@@ -169,7 +171,14 @@ def respond_to_leaks(
     return reissued, waiting
 
 
-def _reissue(db: Database, opener: ShopOpener, leak_id: int, owner: str, now: datetime) -> bool:
+def _reissue(
+    db: Database,
+    opener: ShopOpener,
+    leak_id: int,
+    owner: str,
+    now: datetime,
+    config: Config | None = None,
+) -> bool:
     # 1. The replacement is reserved in the intent (it leaves the pool now, once).
     with db.transaction() as tx:
         leak = leaks.locked(tx, leak_id)
@@ -215,6 +224,15 @@ def _reissue(db: Database, opener: ShopOpener, leak_id: int, owner: str, now: da
             replacement_code_id=leak.replacement_code_id,
             disabled_in_store=link.linked,
         )
+        if leak.creator_id is not None:
+            outbox.enqueue_on_event(
+                tx,
+                alerts.CODE_REISSUED,
+                campaign_id=incentive.campaign_id,
+                creator_id=leak.creator_id,
+                code_id=leak.replacement_code_id,
+                config=config,
+            )
     metrics.LEAKS.labels(action="reissued").inc()
     return True
 
@@ -224,5 +242,5 @@ def leak_check(
 ) -> LeakResult:
     """Detect leaks from the stored orders, then carry out pending reissues (worker service)."""
     detected = detect_leaks(db, now)
-    reissued, waiting = respond_to_leaks(db, opener or default_opener(config), now)
+    reissued, waiting = respond_to_leaks(db, opener or default_opener(config), now, config)
     return LeakResult(detected, reissued, waiting)

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Protocol
 
 from store.db import Tx
-from sync import portal
+from sync import code_end_tag, portal
 from sync.config import Config
 from sync.creators import CreatorView
 
@@ -43,7 +43,7 @@ class ExtraTag(Protocol):
 
 
 #: Every extra tag, in the order they are listed in errors.
-EXTRA_TAGS: tuple[ExtraTag, ...] = (portal.PORTAL_LINK_TAG,)
+EXTRA_TAGS: tuple[ExtraTag, ...] = (portal.PORTAL_LINK_TAG, code_end_tag.PROMO_CODE_ENDS_TAG)
 
 
 def names() -> tuple[str, ...]:

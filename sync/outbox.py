@@ -11,10 +11,21 @@ ahead sends each skipped stage's message as that stage reads,
 later, not those already waiting. The recipient's address is read again by
 ``messages retry``, the one way to resend a failed or ambiguous message.
 
-**At most once.** The outbox holds at most one message per (template, creator), ever
-(a unique constraint; inserts skip conflicts): replays of a move, retried transactions
-and concurrent workers add nothing, and past recipients of a template are excluded from
-manual sends too.
+**On a code event.** A template whose ``send_on`` is ``code.expiring`` or
+``code.reissued`` is enqueued by :func:`enqueue_on_event` in the transaction that records
+the event (the expiry warning, raised once per code; the reissue's swap, done once per
+leak), rendered after the event's own writes: the expiring message shows the code the
+creator holds, the reissue message the new code. A crash before the commit loses neither
+the event nor the message; a retry adds neither twice.
+
+**At most once.** The outbox holds at most one message per (template, creator,
+``once_key``), ever (a unique constraint; inserts skip conflicts): replays of a move,
+retried transactions and concurrent workers add nothing, and past recipients of a
+template are excluded from manual sends too. ``once_key`` is '' for stage and manual
+sends, so those are once per (template, creator). For an event it is ``code:<id>`` of the
+code the message is about (the expiring code; the reissue's new code): each code's event
+sends once, and a creator whose replacement later leaks too, or who holds a second code
+nearing its end, gets the template again for that code.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ from typing import Any
 from store import catalog, message_templates
 from store import outbox as store_outbox
 from store.db import Database, Tx
-from store.models import utcnow
+from store.models import Creator, utcnow
 from store.models_messages import FAILED, QUEUED, MessageTemplate
 from sync import lookup, messages, templates, workflow
 from sync.config import Config
@@ -44,6 +55,47 @@ WOULD_QUEUE = "would_queue"
 
 def stage_trigger(stage: str) -> str:
     return f"stage:{stage}"
+
+
+def event_trigger(event: str) -> str:
+    return f"event:{event}"
+
+
+def code_once_key(code_id: int) -> str:
+    return f"code:{code_id}"
+
+
+def enqueue_on_event(
+    tx: Tx,
+    event: str,
+    *,
+    campaign_id: int,
+    creator_id: int,
+    code_id: int,
+    config: Config | None = None,
+) -> int:
+    """Inside the transaction that records ``event`` about ``code_id``: enqueue the
+    campaign's templates sent on it to the creator, once per code.
+
+    Call it after the event's own writes (the reissue's swap), so the creator's codes read
+    as they are now. Returns how many messages were added.
+    """
+    templates = message_templates.sent_on_event(tx, campaign_id, event)
+    if not templates:
+        return 0
+    # The swap is a Core statement: let the ORM read the creator's codes afresh.
+    tx.flush()
+    tx.expire_all()
+    handle = tx.get_one(Creator, creator_id).handle
+    view = view_in(tx, catalog.campaign_by_id(tx, campaign_id), handle)
+    rows = [
+        {
+            **_row(tx, template, view, creator_id, event_trigger(event), config),
+            "once_key": code_once_key(code_id),
+        }
+        for template in templates
+    ]
+    return store_outbox.enqueue(tx, rows)
 
 
 def enqueue_on_entry(

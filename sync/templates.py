@@ -1,9 +1,12 @@
 """Message templates stored per campaign: add, edit, list, remove, preview.
 
 A template is a subject and a plain-text body, with an optional HTML body, and may be
-sent automatically when a creator enters a stage (``send_on``; see :mod:`sync.outbox`).
+sent automatically (``send_on``; see :mod:`sync.outbox`) when a creator enters a stage,
+or on a code event: ``code.expiring`` (a code they hold ends within its warn_before) or
+``code.reissued`` (their leaked code was replaced; the message shows the new code).
 Every part is validated when it is saved (unknown tags are an error, every problem at
-once) and linted against ``send_on`` (a promo code tag that would be blank there).
+once) and linted against a stage ``send_on`` (a promo code tag that would be blank there;
+an event is sent to a creator who holds the code, so there is no stage to lint against).
 The subject is one line: a line break or control character in it is refused here,
 so none can reach a header.
 """
@@ -17,16 +20,19 @@ from store import message_templates
 from store.db import Database, Tx
 from store.models import utcnow
 from store.models_messages import MAX_SUBJECT_LENGTH, MessageTemplate
-from sync import lookup, messages, workflow
+from sync import alerts, lookup, messages, workflow
 from sync.campaigns import check_key
 from sync.config import Config
 from sync.creators import view_in
 from sync.errors import AlreadyExists, NotFound, UsageError
-from sync.fields import check_line
+from sync.fields import check_line, printable
 
 SUBJECT_EXAMPLE = '"Your code for {{campaign_name}}"'
 #: Leave a template's ``send_on`` (or HTML body) as it is in :func:`edit`.
 UNCHANGED = object()
+#: The events a template can be sent on, beside stage entry (raised by :mod:`sync.expiry`
+#: and :mod:`sync.leaks`, each about one code the creator holds).
+SEND_ON_EVENTS = (alerts.CODE_EXPIRING, alerts.CODE_REISSUED)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,25 @@ def check_subject(subject: str) -> str:
     )
 
 
+def check_send_on(send_on: str) -> str:
+    """A stage name (normalised) or one of :data:`SEND_ON_EVENTS`."""
+    event = send_on.strip().lower()
+    if event in SEND_ON_EVENTS:
+        return event
+    try:
+        return workflow.check_stage_name(send_on)
+    except UsageError:
+        raise UsageError(
+            f"--send-on '{printable(send_on)}' is neither a stage nor an event: use one of "
+            f"{', '.join(workflow.STAGE_KEYS)}, or the event {' or '.join(SEND_ON_EVENTS)}"
+        ) from None
+
+
+def is_event(send_on: str | None) -> bool:
+    """Whether ``send_on`` names a code event rather than a stage."""
+    return send_on in SEND_ON_EVENTS
+
+
 def check_body(body: str, *, field: str) -> str:
     if not body.strip():
         raise UsageError(f"The {field} is empty: write the message in the file")
@@ -89,7 +114,7 @@ def add(
     name, subject = check_name(name), check_subject(subject)
     body_text = check_body(body_text, field="plain-text body")
     body_html = check_body(body_html, field="HTML body") if body_html is not None else None
-    send_on = workflow.check_stage_name(send_on) if send_on else None
+    send_on = check_send_on(send_on) if send_on else None
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         if message_templates.find(tx, campaign.id, name) is not None:
@@ -132,7 +157,7 @@ def edit(
     if isinstance(body_html, str):
         body_html = check_body(body_html, field="HTML body")
     if isinstance(send_on, str):
-        send_on = workflow.check_stage_name(send_on)
+        send_on = check_send_on(send_on)
     with db.transaction() as tx:
         campaign = lookup.campaign(tx, campaign_key)
         template = _template(tx, campaign.id, campaign.key, name)
@@ -221,6 +246,7 @@ def _validate(
     if body_html is not None:
         parts.append(body_html)
         labels.append("HTML body")
+    stage = None if is_event(send_on) else send_on
     return messages.check_in(
-        tx, campaign_id, parts, send_on_stage=send_on, labels=labels, config=config
+        tx, campaign_id, parts, send_on_stage=stage, labels=labels, config=config
     )

@@ -46,7 +46,11 @@ def group() -> None:
 @click.option("--subject", required=True, help="Subject line; merge tags allowed.")
 @click.option("--body-file", required=True, metavar="FILE", help="Plain-text body (UTF-8).")
 @click.option("--html-file", metavar="FILE", help="Optional HTML body (UTF-8).")
-@click.option("--send-on", metavar="STAGE", help="Send automatically when a creator enters it.")
+@click.option(
+    "--send-on",
+    metavar="STAGE|EVENT",
+    help="Send automatically when a creator enters the stage, or on code.expiring / code.reissued.",
+)
 @pass_app
 def add(
     app: App,
@@ -72,7 +76,12 @@ def add(
 
 
 def _saved_line(verb: str, saved: templates.Saved) -> str:
-    when = f", sent on entry to {saved.send_on}" if saved.send_on else ", sent by hand only"
+    if templates.is_event(saved.send_on):
+        when = f", sent on {saved.send_on}"
+    elif saved.send_on:
+        when = f", sent on entry to {saved.send_on}"
+    else:
+        when = ", sent by hand only"
     return f"{verb} template '{saved.name}' in {saved.campaign}{when}."
 
 
@@ -83,7 +92,11 @@ def _saved_line(verb: str, saved: templates.Saved) -> str:
 @click.option("--body-file", metavar="FILE", help="New plain-text body.")
 @click.option("--html-file", metavar="FILE", help="New HTML body.")
 @click.option("--no-html", is_flag=True, help="Remove the HTML body.")
-@click.option("--send-on", metavar="STAGE", help="Send automatically on entry to this stage.")
+@click.option(
+    "--send-on",
+    metavar="STAGE|EVENT",
+    help="Send automatically on entry to this stage, or on code.expiring / code.reissued.",
+)
 @click.option("--manual", is_flag=True, help="Stop sending automatically.")
 @pass_app
 def edit(
@@ -194,12 +207,14 @@ def render(app: App, campaign: str, handle: str, text: str | None, path: str | N
 @click.argument("campaign")
 @click.option("--template", "text", help="Template text.")
 @click.option("--file", "path", type=click.Path(dir_okay=False), help="Template file.")
-@click.option("--send-on", metavar="STAGE", help="Stage whose entry would send it.")
+@click.option("--send-on", metavar="STAGE|EVENT", help="Stage (or code event) that would send it.")
 @pass_app
 def check(app: App, campaign: str, text: str | None, path: str | None, send_on: str | None) -> None:
     """Validate a template's merge tags and warn about codes that would render blank."""
+    send_on = templates.check_send_on(send_on) if send_on else None
+    stage = None if templates.is_event(send_on) else send_on
     warnings = messages.check(
-        app.db, campaign, _template(text, path), send_on_stage=send_on, config=app.config
+        app.db, campaign, _template(text, path), send_on_stage=stage, config=app.config
     )
     app.emit(
         {"valid": True, "warnings": warnings},

@@ -99,7 +99,10 @@ def sync_leaks(app: App) -> None:
 def sync_expiry(app: App) -> None:
     """Warn (event code.expiring) about creators holding a code that ends soon."""
     result = expiry.expiry_check(app.db, app.config)
-    app.emit(result, f"{plural(result.warned, 'creator')} newly warned about expiring codes.")
+    queued = f" {plural(result.messages, 'message')} queued." if result.messages else ""
+    app.emit(
+        result, f"{plural(result.warned, 'creator')} newly warned about expiring codes.{queued}"
+    )
 
 
 @click.command("notify")

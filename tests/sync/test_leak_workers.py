@@ -12,8 +12,9 @@ from integrations.sandbox.shopify import SandboxShop, serve
 from integrations.shopify.shop import ShopifyShop
 from store.db import Database
 from store.models import Assignment, Code
+from store.models_messages import OutboxMessage
 from store.models_policy import CodeLeak
-from sync import leaks, moves, policies
+from sync import leaks, moves, policies, templates
 from sync.config import Config
 from sync.shopsync import orders, pull
 from tests import builders
@@ -62,6 +63,14 @@ def test_leaks_are_reissued_exactly_once_across_worker_processes(db_url: str) ->
             target = linked_campaign(db, store, wanted[0])
             pull.pull(db, store, target)
             policies.set_policy(db, "summer/kit", on_leak="disable_and_reissue")
+            templates.add(
+                db,
+                "summer",
+                "new-code",
+                subject="Your new code",
+                body_text="Use {{promo_code}} from now on",
+                send_on="code.reissued",
+            )
             released = [
                 moves.move(db, "summer", handle, "pre_payment").released[0].code
                 for handle in builders.add_creators(db, "summer", CREATORS)
@@ -91,8 +100,13 @@ def test_leaks_are_reissued_exactly_once_across_worker_processes(db_url: str) ->
             )
             assigned = tx.scalar(select(func.count()).where(Code.status == "assigned"))
             states = set(tx.scalars(select(CodeLeak.state)))
+            sent = list(tx.scalars(select(OutboxMessage.body_text)))
         assert len(held) == CREATORS and not held & set(leaked)
         assert assigned == CREATORS  # no replacement reserved twice and left dangling
         assert states == {"reissued"}
+        # One message per reissue, each showing a code its creator holds now.
+        assert len(sent) == len(leaked)
+        assert {text.removeprefix("Use ").removesuffix(" from now on") for text in sent} <= held
+        assert len(set(sent)) == len(leaked)
         assert all(shop.find_code(code) is None for code in leaked)
     db.dispose()

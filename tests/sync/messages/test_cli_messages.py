@@ -119,3 +119,23 @@ def test_add_edit_and_check_warn_about_portal_link_without_a_usable_portal_secti
     assert status == 0 and "warning" not in out
     status, out, _ = run("messages", "check", "summer", "--template", "{{portal_link}}")
     assert status == 0 and out.strip() == "Template is valid."
+
+
+def test_send_on_takes_a_code_event_and_refuses_anything_else(
+    run: Run, db: Database, tmp_path: Path
+) -> None:
+    builders.campaign(db)
+    (tmp_path / "body.txt").write_text("Your new code: {{promo_code}}\n")
+    add = ("messages", "add", "summer", "new-code", "--subject", "New code", "--body-file")
+
+    status, out, err = run(*add, "body.txt", "--send-on", "code.reissuing")
+    assert status == 2 and "Traceback" not in err
+    assert "neither a stage nor an event" in err and "code.reissued" in err
+    assert run("messages", "list", "summer", "--json")[1].strip() == "[]"
+
+    status, out, _ = run(*add, "body.txt", "--send-on", "code.reissued")
+    assert status == 0 and "sent on code.reissued" in out and "warning" not in out
+    status, out, _ = run(
+        "messages", "check", "summer", "--template", "{{promo_code}}", "--send-on", "code.expiring"
+    )
+    assert status == 0 and "Template is valid." in out
