@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import CursorResult, case, func, select, update
 
 from store.chunks import chunked
 from store.db import Tx
@@ -154,14 +155,18 @@ def finish_run(tx: Tx, run_id: int, status: str, error: str | None, **counts: in
     )
 
 
-def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> None:
-    """Mark runs whose process is gone as failed (only those still marked running)."""
+def fail_runs(tx: Tx, run_ids: Sequence[int], error: str) -> int:
+    """Mark runs whose process is gone as failed (only those still marked running: a run
+    that finished meanwhile is left alone). Returns how many were marked."""
+    marked = 0
     for chunk in chunked(run_ids):
-        tx.execute(
+        result = tx.execute(
             update(SyncRun)
             .where(SyncRun.id.in_(chunk), SyncRun.status == "running")
             .values(status="failed", error=error, finished_at=utcnow())
         )
+        marked += int(cast(CursorResult[Any], result).rowcount)
+    return marked
 
 
 @dataclass(frozen=True)

@@ -203,9 +203,9 @@ def _reap_unlocked(tx: Tx, store_name: str, kind: str, incentive_id: int | None)
     """With the job's lock held, every run of the same job still marked running is dead:
     its process would hold the lock. Mark them failed."""
     dead = [r.id for r in sync_runs.running_runs(tx, store_name, kind, incentive_id)]
-    if dead:
-        log.warning("%s %s: marking %d dead runs failed", store_name, kind, len(dead))
-        sync_runs.fail_runs(tx, dead, PROCESS_DIED)
+    marked = sync_runs.fail_runs(tx, dead, PROCESS_DIED) if dead else 0
+    if marked:
+        log.warning("%s %s: marked %d dead runs failed", store_name, kind, marked)
 
 
 def reap_dead_runs(db: Database, store_name: str | None = None) -> int:
@@ -227,11 +227,12 @@ def reap_dead_runs(db: Database, store_name: str | None = None) -> int:
             continue  # alive: its process holds the lock
         try:
             with db.transaction() as tx:
-                sync_runs.fail_runs(tx, ids, PROCESS_DIED)
+                marked = sync_runs.fail_runs(tx, ids, PROCESS_DIED)
         finally:
             lock.release()
-        log.warning("%s %s: marked %d dead runs failed", store, kind, len(ids))
-        reaped += len(ids)
+        if marked:  # runs that finished since they were read are not dead
+            log.warning("%s %s: marked %d dead runs failed", store, kind, marked)
+        reaped += marked
     return reaped
 
 

@@ -161,3 +161,18 @@ def test_sync_pull_service_revokes_first_then_pulls(
 
     assert (result.revoked, [p.incentive for p in result.pulls]) == (1, [target.ref])
     assert [kind for kind, _, _ in run_rows(db)][-2:] == ["revoke", "pull"]
+
+
+def test_a_run_that_finished_meanwhile_is_not_marked_dead(db: Database) -> None:
+    """The reaper reads running rows, then fails them: one that ended in between stays ok."""
+    with db.transaction() as tx:
+        finished = sync_runs.begin_run(tx, STORE, "pull", None, owner="elsewhere:1")
+        running = sync_runs.begin_run(tx, STORE, "usage", None, owner="elsewhere:2")
+    with db.transaction() as tx:
+        sync_runs.finish_run(tx, finished, "ok", None)
+    with db.transaction() as tx:
+        marked = sync_runs.fail_runs(tx, [finished, running], runs.PROCESS_DIED)
+    with db.transaction() as tx:
+        statuses = dict(tx.execute(select(SyncRun.id, SyncRun.status)).all())
+    assert marked == 1
+    assert statuses == {finished: "ok", running: "failed"}
