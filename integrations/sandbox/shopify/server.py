@@ -82,7 +82,9 @@ class _Handler(LoopbackHandler):
         """The sandbox's own control routes (not Shopify's), for demos and scripts.
 
         ``POST /sandbox/orders`` ``{"codes": [...], "total": "42.50"}`` places an order (the
-        store's webhooks go out as in Shopify); ``POST /sandbox/webhooks``
+        store's webhooks go out as in Shopify); ``POST /sandbox/codes`` ``{"discount":
+        "gid://shopify/DiscountCodeNode/1", "codes": [...]}`` adds codes to a discount, as a
+        merchant does in the admin; ``POST /sandbox/webhooks``
         ``{"topic": "orders/paid", "payload": {...}}`` sends any payload on demand. Both need
         the access token, like the Admin API.
         """
@@ -98,6 +100,10 @@ class _Handler(LoopbackHandler):
                     [str(c) for c in given["codes"]], Decimal(str(given["total"]))
                 )
                 answer: dict[str, Any] = {"order": f"gid://shopify/Order/{order_id}"}
+            elif path == CONTROL_PREFIX + "codes":
+                discount = int(str(given["discount"]).rsplit("/", 1)[-1])
+                added = shop.add_codes(discount, [str(c) for c in given["codes"]])
+                answer = {"added": len(added)}
             elif path == CONTROL_PREFIX + "webhooks":
                 sent = shop.webhooks.emit(str(given["topic"]), dict(given["payload"]))
                 answer = {"deliveries": len(sent)}
