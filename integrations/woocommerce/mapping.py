@@ -71,12 +71,14 @@ def unusable(coupon: Mapping[str, Any], now: datetime) -> str | None:
 
 
 def shop_code(coupon: Mapping[str, Any], now: datetime) -> ShopCode:
-    """A coupon as a :class:`ShopCode`: its code as the store spells it, id, usage, state."""
+    """A coupon as a :class:`ShopCode`: its code as the store spells it, id, usage, state and
+    its own end (``date_expires``), which the pool keeps so a move never hands it out too late."""
     return ShopCode(
         code=str(coupon["code"]),
         platform_id=str(coupon["id"]),
         usage_count=int(coupon.get("usage_count") or 0),
         unusable=unusable(coupon, now),
+        ends_at=parse_gmt(coupon.get("date_expires_gmt")),
     )
 
 

@@ -510,7 +510,7 @@ class WooShop:
             code = str(error.get("code") or "FAILED")
             return TAKEN if code == CODE_EXISTS else code
         if item.get("id") and item.get("code"):
-            return ShopCode(code=str(item["code"]), platform_id=str(item["id"]), usage_count=0)
+            return mapping.shop_code(item, self._now())  # with the end copied from the template
         return NO_RESULT
 
     def _reclaim_taken(
