@@ -13,7 +13,8 @@ import ipaddress
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 
@@ -86,3 +87,29 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+class OwnedClientShop:
+    """``close()`` and ``with`` for a shop that may own its HTTP client.
+
+    A platform's ``connect()`` builds an ``httpx.Client`` when none is given and keeps it
+    in ``_owned_http``; only that one is closed here (a client passed in is the caller's).
+    """
+
+    _owned_http: httpx.Client | None = None
+
+    def close(self) -> None:
+        """Close the HTTP client if ``connect()`` built it."""
+        if self._owned_http is not None:
+            self._owned_http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -88,7 +88,8 @@ def _duration(value: str, option: str) -> int:
         ) from None
 
 
-def _positive(value: int, option: str) -> int:
+def positive(value: int, option: str) -> int:
+    """``value`` when it is 1 or more, else ``UsageError`` naming ``option``."""
     if value < 1:
         raise UsageError(f"{option} {value} is out of range: give 1 or more")
     return value
@@ -113,9 +114,9 @@ def set_policy(
             )
         values["on_leak"] = on_leak
     if max_customers is not None:
-        values["max_customers"] = _positive(max_customers, "--max-customers")
+        values["max_customers"] = positive(max_customers, "--max-customers")
     if max_uses is not None:
-        values["max_uses"] = _positive(max_uses, "--max-uses")
+        values["max_uses"] = positive(max_uses, "--max-uses")
     if min_validity is not None:
         values["min_validity_seconds"] = _duration(min_validity, "--min-validity")
     if warn_before is not None:

@@ -32,6 +32,7 @@ from store.models_policy import IncentivePolicy
 from sync import alerts, capacity, codegen, lookup, metrics
 from sync.config import Config
 from sync.errors import DomainError, UsageError
+from sync.policies import positive
 from sync.shops import open_shop
 from sync.shopsync import common, generate
 
@@ -103,12 +104,6 @@ class RefillResult:
         return sum(o.created for o in self.outcomes)
 
 
-def _positive(value: int | None, option: str) -> int | None:
-    if value is not None and value < 1:
-        raise UsageError(f"{option} {value} is out of range: give 1 or more")
-    return value
-
-
 def set_refill(
     db: Database,
     ref: str,
@@ -130,9 +125,12 @@ def set_refill(
         )
     if off and any(v is not None for v in (below, batch, prefix, max_per_day)):
         raise UsageError("--off takes no other option: it switches refilling off")
-    _positive(below, "--below")
-    _positive(batch, "--batch")
-    _positive(max_per_day, "--max-per-day")
+    if below is not None:
+        positive(below, "--below")
+    if batch is not None:
+        positive(batch, "--batch")
+    if max_per_day is not None:
+        positive(max_per_day, "--max-per-day")
     if prefix:
         prefix = codegen.check_prefix(prefix)
     mode = OFF if off else AUTO if auto else FIXED

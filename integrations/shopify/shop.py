@@ -6,11 +6,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import httpx
 
+from integrations.http import OwnedClientShop
 from integrations.ports import (
     CodeSource,
     CreationResult,
@@ -68,7 +68,7 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[start : start + size]
 
 
-class ShopifyShop:
+class ShopifyShop(OwnedClientShop):
     """A merchant's Shopify shop as promosync's :class:`~integrations.ports.Shop`."""
 
     def __init__(
@@ -141,22 +141,6 @@ class ShopifyShop:
             clock=clock,
         )
         return cls(client, bulk_threshold=bulk_threshold, poll_policy=poll_policy, owned_http=owned)
-
-    def close(self) -> None:
-        """Close the HTTP client if :meth:`connect` built it."""
-        if self._owned_http is not None:
-            self._owned_http.close()
-
-    def __enter__(self) -> ShopifyShop:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"ShopifyShop({self.client!r})"

@@ -7,12 +7,11 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 import httpx
 
-from integrations.http import ErrorContext
+from integrations.http import ErrorContext, OwnedClientShop
 from integrations.ports import (
     CodeSource,
     CreationResult,
@@ -97,7 +96,7 @@ class WooCodeStream:
         self.expected_total = matched
 
 
-class WooShop:
+class WooShop(OwnedClientShop):
     """A merchant's WooCommerce store as promosync's :class:`~integrations.ports.Shop`."""
 
     def __init__(
@@ -149,22 +148,6 @@ class WooShop:
                 owned.close()
             raise
         return cls(client, owned_http=owned, webhook_secret=webhook_secret)
-
-    def close(self) -> None:
-        """Close the HTTP client if :meth:`connect` built it."""
-        if self._owned_http is not None:
-            self._owned_http.close()
-
-    def __enter__(self) -> WooShop:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"WooShop({self.client!r})"
